@@ -1,0 +1,1 @@
+"""Records without Flask: the 26 items, code tables, validators, Excel in and out, quality rules."""
