@@ -1,0 +1,39 @@
+# member-confirm: `make demo` runs the product locally, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_MEMBERS ?= 300
+MARIADB_PORT ?= 33306
+MARIADB_URL := mysql+pymysql://mc:mc@127.0.0.1:$(MARIADB_PORT)/member_confirm_test
+# Debian packages the test suite drives for real (database server, PDF rendering, fonts).
+TEST_DEBS := mariadb-server poppler-utils fonts-noto-cjk
+
+.PHONY: demo serve test test-sqlite test-mariadb debs clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/flask --app service db upgrade
+	$(BIN)/flask --app service demo seed --members $(DEMO_MEMBERS) --seed 1 --if-empty
+	FLASK_INSECURE_COOKIES=1 $(BIN)/flask --app service run --host 127.0.0.1 --port 5000
+
+debs:
+	tools/ensure-debs.sh $(TEST_DEBS)
+
+test: test-sqlite test-mariadb
+
+test-sqlite: $(VENV)/.installed debs
+	$(BIN)/python -m pytest -q
+
+# The database suite again, on a real MariaDB server started here (tools/mariadb.sh).
+test-mariadb: $(VENV)/.installed debs
+	tools/mariadb.sh start
+	TEST_DATABASE_URL=$(MARIADB_URL) $(BIN)/python -m pytest -q -m db
+
+clean:
+	-tools/mariadb.sh stop
+	rm -rf $(VENV) .mariadb .pytest_cache .hypothesis

@@ -1,0 +1,83 @@
+"""Field encryption at rest (AES-GCM) and blind indexes (HMAC) for ID numbers and phones."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import Flask, current_app
+from sqlalchemy import String
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+from service.keys import decode_data_key
+
+_PREFIX = "v1."
+_EXTENSION = "field_cipher"
+
+
+class FieldCipher:
+    """Encrypt, decrypt and index personal numbers with keys derived from one master key."""
+
+    def __init__(self, master_key: bytes) -> None:
+        self._aead = AESGCM(_derive(master_key, b"member-confirm field encryption v1"))
+        self._index_key = _derive(master_key, b"member-confirm blind index v1")
+
+    def encrypt(self, plaintext: str, purpose: str) -> str:
+        """Encrypt ``plaintext``; ``purpose`` is bound in so a value cannot move to another column."""
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, plaintext.encode(), purpose.encode())
+        return _PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+    def decrypt(self, token: str, purpose: str) -> str:
+        """Decrypt a value written by :meth:`encrypt` for the same purpose."""
+        if not token.startswith(_PREFIX):
+            raise ValueError("not an encrypted field value")
+        raw = base64.urlsafe_b64decode(token[len(_PREFIX):])
+        return self._aead.decrypt(raw[:12], raw[12:], purpose.encode()).decode()
+
+    def blind_index(self, value: str, purpose: str) -> str:
+        """Return a keyed hash of a normalized value, for equality look-ups and duplicates."""
+        msg = purpose.encode() + b"\0" + value.encode()
+        return hmac.new(self._index_key, msg, hashlib.sha256).hexdigest()
+
+
+def _derive(master: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
+
+
+def init_app(app: Flask) -> None:
+    """Build the app's cipher from DATA_KEY (service.keys has made sure it is set)."""
+    app.extensions[_EXTENSION] = FieldCipher(decode_data_key(app.config["DATA_KEY"]))
+
+
+def cipher() -> FieldCipher:
+    """Return the current app's cipher."""
+    return current_app.extensions[_EXTENSION]
+
+
+def blind_index(value: str | None, purpose: str) -> str | None:
+    """Return the blind index of a normalized value with the current app's key, or None."""
+    return None if value is None else cipher().blind_index(value, purpose)
+
+
+class EncryptedString(TypeDecorator[str]):
+    """A string column stored encrypted. Compare through its blind index, never by value."""
+
+    impl = String(160)
+    cache_ok = True
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__()
+        self.purpose = purpose
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else cipher().encrypt(value, self.purpose)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else cipher().decrypt(value, self.purpose)
