@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 DEMO_MEMBERS ?= 300
 MARIADB_PORT ?= 33306
 MARIADB_URL := mysql+pymysql://mc:mc@127.0.0.1:$(MARIADB_PORT)/member_confirm_test
-# Debian packages the test suite drives for real (database server, PDF rendering, fonts).
-TEST_DEBS := mariadb-server poppler-utils fonts-noto-cjk
+# Debian packages the product needs (a TrueType CJK font for the printed forms) and those the
+# test suite drives for real (database server, PDF rendering to images).
+RUN_DEBS := fonts-wqy-microhei
+TEST_DEBS := $(RUN_DEBS) mariadb-server poppler-utils
 
 .PHONY: demo serve test test-sqlite test-mariadb debs clean
 
@@ -17,6 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: $(VENV)/.installed
+	tools/ensure-debs.sh $(RUN_DEBS)
 	$(BIN)/flask --app service db upgrade
 	$(BIN)/flask --app service demo seed --members $(DEMO_MEMBERS) --seed 1 --if-empty
 	FLASK_INSECURE_COOKIES=1 $(BIN)/flask --app service run --host 127.0.0.1 --port 5000
