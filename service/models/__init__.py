@@ -2,7 +2,13 @@
 
 from service.models.admin_user import AdminUser
 from service.models.audit import AuditLog
+from service.models.campaign import Campaign, CampaignMember, Card
+from service.models.correction import CorrectionRequest
+from service.models.evidence import Attachment, EvidenceEntry, EvidenceHead
 from service.models.member import Member, MemberVersion
 from service.models.org import Org, Unit
 
-__all__ = ["AdminUser", "AuditLog", "Member", "MemberVersion", "Org", "Unit"]
+__all__ = [
+    "AdminUser", "Attachment", "AuditLog", "Campaign", "CampaignMember", "Card",
+    "CorrectionRequest", "EvidenceEntry", "EvidenceHead", "Member", "MemberVersion", "Org", "Unit",
+]

@@ -1,0 +1,125 @@
+"""Evidence bundle export: a zip an inspector can check with nothing but Python's stdlib."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from service.campaign import blobs
+from service.campaign.canonical import canonical_json
+from service.campaign.ledger import HEAD_ID, evidence_id
+from service.clock import format_local, now_utc
+from service.extensions import db
+from service.models import Card, EvidenceEntry, EvidenceHead, Member, Org
+from service.models.evidence import GENESIS_HASH
+from service.roster.orgs import in_subtree
+
+# Kept short on purpose: an inspector should be able to read every line of it.
+VERIFY_PY = '''\
+"""Check an evidence bundle: python3 verify.py [folder]  (standard library only)."""
+import hashlib, json, os, sys
+d = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+canon = lambda o: json.dumps(o, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+sha = lambda b: hashlib.sha256(b).hexdigest()
+read = lambda *p: open(os.path.join(d, *p), "rb").read()
+chain, bad = json.loads(read("chain.json")), []
+for i, (seq, prev, h) in enumerate(chain):
+    if seq != i + 1 or prev != (chain[i - 1][2] if i else "0" * 64): bad.append(f"E{seq:06d}: chain broken")
+for e in json.loads(read("entries.json")):
+    b, s = e["entry"], e["entry"]["seq"]
+    if sha(canon(b)) != e["entry_hash"] or s > len(chain) or chain[s - 1][1:] != [b["prev"], e["entry_hash"]]:
+        bad.append(f"E{s:06d}: entry altered or not in the chain")
+    for f in [a["sha256"] for a in b["attachments"]] + [b["payload_sha256"]] * bool(b["payload_sha256"]):
+        if not os.path.exists(os.path.join(d, "files", f)) or sha(read("files", f)) != f: bad.append(f"E{s:06d}: file {f} missing or altered")
+    if b["card_hash"] and sha(read("cards", f"{b['card']}.json")) != b["card_hash"]: bad.append(f"E{s:06d}: card altered")
+print("\\n".join(bad) or f"OK: {len(chain)} entries, head {chain[-1][2] if chain else '-'}")
+sys.exit(1 if bad else 0)
+'''
+
+README = """\
+# 证据包说明（党员信息确认凭证）
+
+导出时间：{exported}（北京时间）
+导出范围：{scope}
+本包凭证：{count} 条；账本链头：{head_id}，哈希 {head_hash}
+
+## 内容
+- entries.json：本范围内的凭证，每条为 {{"entry": 凭证内容, "entry_hash": 哈希}}。
+- chain.json：导出时整个账本的链 [[序号, 前一凭证哈希, 本凭证哈希], …]，从第 1 条到链头。
+- cards/<卡号>.json：党员当时看到并确认的信息卡原文（规范 JSON，含身份证号等个人信息，请妥善保管）。
+- files/<SHA-256>：附件（录音、截图、纸质表扫描件）和原始报文，文件名即其 SHA-256。
+- verify.py：下述规则的独立检验脚本，只用 Python 标准库：`python3 verify.py`。
+
+## 检验规则
+1. 规范 JSON：json.dumps(内容, ensure_ascii=False, sort_keys=True, separators=(",", ":"))，
+   以 UTF-8 编码。内容只含字符串、整数、布尔、null、数组和对象。
+2. 每条凭证的哈希 = SHA-256(凭证内容的规范 JSON)，以小写十六进制表示；凭证内容中的 "prev"
+   是前一条凭证的哈希，第 1 条的 "prev" 为 64 个 "0"。任何一条被修改、删除、插入或调换顺序，
+   其后的链都对不上。
+3. chain.json 中第 i 条的序号为 i，前一哈希等于第 i-1 条的本凭证哈希；entries.json 中每条
+   凭证须按其 "seq" 出现在 chain.json 中，且两个哈希一致。
+4. 附件和原始报文：SHA-256(文件字节) 等于凭证 "attachments"[].sha256 或 "payload_sha256"。
+5. 信息卡：SHA-256(cards/<卡号>.json 的字节) 等于凭证的 "card_hash"。
+
+链头哈希 {head_hash} 可与党组织另行留存（打印、存证平台）的链头比对，
+以确认导出后账本未被整体重写。
+"""
+
+
+def export_bundle(target: Path, *, member: Member | None = None, org: Org | None = None) -> int:
+    """Write the bundle for one member or one org subtree to ``target``; return the entry count."""
+    query = select(EvidenceEntry).order_by(EvidenceEntry.seq)
+    if member is not None:
+        query = query.where(EvidenceEntry.member_id == member.id)
+        scope = f"党员 #{member.id}"
+    elif org is not None:
+        ids = select(Member.id).join(Org, Org.id == Member.org_id).where(in_subtree(org))
+        query = query.where(EvidenceEntry.member_id.in_(ids))
+        scope = f"党组织“{org.name}”及其下级"
+    else:
+        scope = "全部"
+    head = db.session.get(EvidenceHead, HEAD_ID)
+    head_seq, head_hash = (head.seq, head.entry_hash) if head else (0, GENESIS_HASH)
+    entries = [e for e in db.session.scalars(query) if e.seq <= head_seq]
+    chain = db.session.execute(
+        select(EvidenceEntry.seq, EvidenceEntry.prev_hash, EvidenceEntry.entry_hash)
+        .where(EvidenceEntry.seq <= head_seq).order_by(EvidenceEntry.seq)
+    ).all()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("entries.json", _json([
+            {"entry": json.loads(e.body), "entry_hash": e.entry_hash} for e in entries
+        ]))
+        zf.writestr("chain.json", _json([list(row) for row in chain]))
+        _write_files(zf, entries)
+        zf.writestr("verify.py", VERIFY_PY)
+        zf.writestr("README.md", README.format(
+            exported=format_local(now_utc()), scope=scope, count=len(entries),
+            head_id=evidence_id(head_seq), head_hash=head_hash,
+        ))
+    return len(entries)
+
+
+def _write_files(zf: zipfile.ZipFile, entries: list[EvidenceEntry]) -> None:
+    digests: set[str] = set()
+    card_ids: set[int] = set()
+    for entry in entries:
+        body = json.loads(entry.body)
+        digests.update(a["sha256"] for a in body["attachments"])
+        if body["payload_sha256"]:
+            digests.add(body["payload_sha256"])
+        if body["card"] is not None:
+            card_ids.add(body["card"])
+    for digest in sorted(digests):
+        data = blobs.read(digest)
+        if data is not None:  # a missing file shows up as such in verify.py
+            zf.writestr(f"files/{digest}", data)
+    for card in db.session.scalars(select(Card).where(Card.id.in_(card_ids))):
+        zf.writestr(f"cards/{card.id}.json", card.content.encode())
+
+
+def _json(obj: Any) -> str:
+    return canonical_json(obj)
