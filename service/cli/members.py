@@ -1,0 +1,88 @@
+"""`flask members import|export`: 附件4 党员基本信息汇总表 in and out of the roster."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from service import audit
+from service.clock import today_local
+from service.cli.xlsx_common import (
+    echo_problems, open_scope, refuse_bad_sheet, report_errors, save_export,
+)
+from service.extensions import db
+from service.records.member_sheet import read_members, write_members
+from service.roster import exporting, importing
+
+group = AppGroup("members", help="党员名册：导入、导出《党员基本信息汇总表》（附件4）。")
+
+
+@group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="只检查并报告，不写入")
+@click.option("--skip-invalid", is_flag=True, help="跳过有错误的行，导入其余各行")
+@click.option("--errors-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="把错误报告写成输入表格的副本（标出错误单元格，并加“错误原因”列）")
+def import_members(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Path | None) -> None:
+    """Import a 党员基本信息汇总表 (附件4)."""
+    with refuse_bad_sheet():
+        sheet = read_members(file, today_local())
+    result = importing.ImportResult()
+    with click.progressbar(length=sheet.total, label="检查",
+                           file=sys.stderr) as bar:
+        pending = importing.check_members(sheet.rows, sheet.header, result, bar.update)
+    for ignored in sheet.header.ignored:
+        click.echo(f"未识别的列，已忽略：{ignored}", err=True)
+    echo_problems(result.problems)
+    if errors_out is not None:
+        report_errors(file, errors_out, result.problems,
+                      {sheet.header.sheet: sheet.header.header_rows[0]})
+    blocked = result.error_rows and not skip_invalid
+    if not dry_run and not blocked and pending:
+        try:
+            with click.progressbar(length=len(pending), label="写入",
+                                   file=sys.stderr) as bar:
+                importing.write_members(pending, file.name, result, bar.update)
+            audit.record("members.import", actor="cli", target_type="file", target_id=file.name,
+                         created=result.created, updated=result.updated,
+                         error_rows=result.error_rows)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    click.echo(result.summary())
+    if dry_run:
+        click.echo("（试运行：未写入任何数据）")
+    elif blocked:
+        raise click.ClickException(
+            f"有 {result.error_rows} 行错误，未导入任何数据；请改正后重新导入，"
+            "或加 --skip-invalid 只导入无误的行")
+
+
+@group.command("export")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="输出的 .xlsx 文件")
+@click.option("--org", "org_name", help="只导出该党组织及其下级（全称）")
+@click.option("--password", help="给文件加密码（报送用）；Excel 和 LibreOffice 打开时输入")
+def export_members(output: Path, org_name: str | None, password: str | None) -> None:
+    """Export the roster as a 党员基本信息汇总表 (附件4)."""
+    scope = open_scope(org_name)
+    total = exporting.count_members(scope)
+    party = exporting.committee_name(scope)
+    count = 0
+
+    def write(out: object) -> None:
+        nonlocal count
+        with click.progressbar(length=total, label="导出",
+                               file=sys.stderr) as bar:
+            count = write_members(out, exporting.member_records(scope), party=party,  # type: ignore[arg-type]
+                                  on=today_local(), progress=bar.update)
+
+    save_export(output, password, write)
+    audit.record("members.export", actor="cli", target_type="org",
+                 target_id=scope.id if scope else None, count=count, encrypted=bool(password))
+    db.session.commit()
+    click.echo(f"已导出 {count} 名党员到 {output}" + ("（已加密）" if password else ""))

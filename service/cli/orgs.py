@@ -1,0 +1,78 @@
+"""`flask orgs import|export`: 附件3 党组织和所在单位信息汇总表 (with its 附页) in and out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO
+
+import click
+from flask.cli import AppGroup
+
+from service import audit
+from service.cli.xlsx_common import (
+    echo_problems, open_scope, refuse_bad_sheet, report_errors, save_export,
+)
+from service.clock import today_local
+from service.extensions import db
+from service.records.org_sheet import read_orgs, write_orgs
+from service.roster import exporting, org_importing
+
+group = AppGroup("orgs", help="党组织：导入、导出《党组织和所在单位信息汇总表》（附件3）。")
+
+
+@group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="只检查并报告，不写入")
+@click.option("--skip-invalid", is_flag=True, help="跳过有错误的行，导入其余各行")
+@click.option("--errors-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="把错误报告写成输入表格的副本（标出错误单元格，并加“错误原因”列）")
+def import_orgs(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Path | None) -> None:
+    """Import a 党组织和所在单位信息汇总表 (附件3) and its 附页."""
+    with refuse_bad_sheet():
+        sheet = read_orgs(file, today_local())
+    result = org_importing.OrgImportResult()
+    valid = org_importing.check_orgs(sheet, result)
+    blocked = result.error_rows and not skip_invalid
+    if not dry_run and not blocked and valid:
+        try:
+            org_importing.write_orgs(sheet, valid, result)
+            audit.record("orgs.import", actor="cli", target_type="file", target_id=file.name,
+                         created=result.created, updated=result.updated)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    echo_problems(result.problems)
+    if errors_out is not None:
+        rows = {sheet.header.sheet: sheet.header.header_rows[0]}
+        rows.update({p.sheet: 3 for p in result.problems if p.sheet not in rows})
+        report_errors(file, errors_out, result.problems, rows)
+    click.echo(result.summary())
+    if dry_run:
+        click.echo("（试运行：未写入任何数据）")
+    elif blocked:
+        raise click.ClickException(
+            f"有 {result.error_rows} 行错误，未导入任何数据；请改正后重新导入，"
+            "或加 --skip-invalid 只导入无误的行")
+
+
+@group.command("export")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="输出的 .xlsx 文件")
+@click.option("--org", "org_name", help="只导出该党组织及其下级（全称）")
+@click.option("--password", help="给文件加密码（报送用）；Excel 和 LibreOffice 打开时输入")
+def export_orgs(output: Path, org_name: str | None, password: str | None) -> None:
+    """Export the org tree as a 党组织和所在单位信息汇总表 (附件3) with its 附页."""
+    scope = open_scope(org_name)
+    party = exporting.committee_name(scope)
+    count = 0
+
+    def write(out: IO[bytes]) -> None:
+        nonlocal count
+        count = write_orgs(out, exporting.org_records(scope), party=party, on=today_local())
+
+    save_export(output, password, write)
+    audit.record("orgs.export", actor="cli", target_type="org",
+                 target_id=scope.id if scope else None, count=count, encrypted=bool(password))
+    db.session.commit()
+    click.echo(f"已导出 {count} 个党组织到 {output}" + ("（已加密）" if password else ""))

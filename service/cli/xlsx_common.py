@@ -1,0 +1,69 @@
+"""Helpers shared by the `members` and `orgs` spreadsheet commands: scope, refusals, reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from service.errors import NotFound
+from service.models import Org
+from service.records.error_report import write_error_report
+from service.records.member_sheet import mask_numbers
+from service.records.xlsx_crypto import save_protected
+from service.records.xlsx_read import CellProblem, SheetFormatError
+from service.roster.orgs import find_org
+
+MAX_SHOWN = 200  # past this the console is no place to read them: use --errors-out
+
+
+@contextmanager
+def refuse_bad_sheet() -> Iterator[None]:
+    """Turn an unreadable workbook into a Chinese CLI refusal."""
+    try:
+        yield
+    except SheetFormatError as e:
+        raise click.ClickException(str(e)) from None
+    except (OSError, KeyError, ValueError) as e:
+        if isinstance(e, click.ClickException):
+            raise
+        raise click.ClickException(f"无法读取该文件（应为 .xlsx 格式的 Excel 工作簿）：{type(e).__name__}"
+                                   ) from None
+
+
+def echo_problems(problems: Iterable[CellProblem]) -> None:
+    """Print problems (personal numbers masked), errors first, at most MAX_SHOWN."""
+    ordered = sorted(problems, key=lambda p: (not p.is_error, p.sheet, p.row, p.column))
+    for p in ordered[:MAX_SHOWN]:
+        click.echo(mask_numbers(p.describe()), err=True)
+    if len(ordered) > MAX_SHOWN:
+        click.echo(f"……另有 {len(ordered) - MAX_SHOWN} 条未显示，请用 --errors-out 查看全部", err=True)
+
+
+def report_errors(source: Path, target: Path, problems: list[CellProblem],
+                  header_rows: dict[str, int]) -> None:
+    """Write the --errors-out copy of source and say where it went."""
+    rows = write_error_report(source, target, problems, header_rows)
+    click.echo(f"错误报告已写入 {target}（{rows} 行有标注）", err=True)
+
+
+def open_scope(org_name: str | None) -> Org | None:
+    """Return the org named by --org, or refuse in Chinese."""
+    if not org_name:
+        return None
+    try:
+        return find_org(org_name)
+    except NotFound as e:
+        raise click.ClickException(e.message) from None
+
+
+def save_export(output: Path, password: str | None, write: Callable[[IO[bytes]], Any]) -> None:
+    """Write an export to output, encrypted when a password is given."""
+    if password is not None and not password:
+        raise click.ClickException("密码不能为空")
+    if not output.parent.exists():
+        raise click.ClickException(f"目录不存在：{output.parent}")
+    save_protected(output, password, write)

@@ -1,0 +1,64 @@
+"""Stream the roster out for 附件4 and the org tree for 附件3, scoped to a subtree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from service.extensions import db
+from service.models import Member, Org
+from service.models.member import ACTIVE
+from service.roster.members import COLUMN_KEYS
+from service.roster.orgs import in_subtree
+
+YIELD_PER = 1000
+
+
+def _members_in(scope: Org | None) -> Select[Any]:
+    stmt = (select(*[getattr(Member, k) for k in COLUMN_KEYS], Org.name.label("branch"))
+            .join(Org, Member.org_id == Org.id)
+            .where(Member.record_status == ACTIVE))
+    return stmt.where(in_subtree(scope)) if scope is not None else stmt
+
+
+def count_members(scope: Org | None) -> int:
+    """Return how many active members an export of scope will hold."""
+    inner = _members_in(scope).with_only_columns(Member.id).subquery()
+    return db.session.scalar(select(func.count()).select_from(inner)) or 0
+
+
+def member_records(scope: Org | None) -> Iterator[dict[str, Any]]:
+    """Yield the active members of scope (or everyone) as records, by branch and name.
+
+    Rows are fetched YIELD_PER at a time (a server-side cursor on MySQL), so memory stays
+    flat however large the roster is.
+    """
+    stmt = _members_in(scope).order_by(Org.name, Member.name, Member.id)
+    result = db.session.execute(stmt.execution_options(yield_per=YIELD_PER))
+    for row in result:
+        yield row._asdict()
+
+
+def org_records(scope: Org | None) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Yield (org, units) records of scope (or every org), in tree order."""
+    stmt = select(Org).options(selectinload(Org.units)).order_by(Org.path)
+    if scope is not None:
+        stmt = stmt.where(in_subtree(scope))
+    for org in db.session.scalars(stmt):
+        yield ({"name": org.name, "org_type": org.org_type,
+                "unit_situation": org.unit_situation, "secretary": org.secretary,
+                "contact": org.contact, "contact_phone": org.contact_phone},
+               [{"name": u.name, "unit_type": u.unit_type,
+                 "party_org_status": u.party_org_status, "unit_code": u.unit_code}
+                for u in org.units])
+
+
+def committee_name(scope: Org | None) -> str:
+    """Return the name for the 基层党委 line: the scope, or the single root org if there is one."""
+    if scope is not None:
+        return scope.name
+    roots = db.session.scalars(select(Org.name).where(Org.parent_id.is_(None)).limit(2)).all()
+    return roots[0] if len(roots) == 1 else ""

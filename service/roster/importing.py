@@ -1,0 +1,171 @@
+"""Apply a read 附件4 to the roster: place each member in their branch, detect 重复采集, then
+create or update members (with version entries) all-or-nothing, or only the valid rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from service.crypto import blind_index
+from service.extensions import db
+from service.models import Member, MemberVersion, Org
+from service.records.codes import BRANCH_ORG_TYPES
+from service.records.idcard import mask_id
+from service.records.member_sheet import MemberRow
+from service.records.problems import WARNING
+from service.records.text import strip_all_spaces
+from service.records.xlsx_read import CellProblem, SheetHeader
+from service.roster import history
+from service.roster.members import COLUMN_KEYS, bulk_row, update_member
+
+CHUNK = 1000
+ACTOR = "import"
+SOURCE = "import"
+
+
+@dataclass
+class ImportResult:
+    """What an import found and did; the CLI prints it as the summary."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rows: int = 0
+    error_rows: int = 0
+    warnings: int = 0
+    problems: list[CellProblem] = field(default_factory=list)
+    written: bool = False
+
+    def summary(self) -> str:
+        """Return the Chinese one-line summary."""
+        return (f"新增 {self.created} 人，更新 {self.updated} 人，未变 {self.unchanged} 人，"
+                f"错误 {self.error_rows} 行，警告 {self.warnings} 条")
+
+
+@dataclass
+class _Pending:
+    row: int
+    record: dict[str, Any]
+    org_id: int
+    bidx: str
+
+
+def _org_names() -> dict[str, tuple[int, str, str]]:
+    rows = db.session.execute(select(Org.id, Org.name, Org.org_type))
+    return {strip_all_spaces(name): (oid, name, otype) for oid, name, otype in rows}
+
+
+def check_members(rows: Iterable[MemberRow], header: SheetHeader, result: ImportResult,
+                  progress: Callable[[int], None] | None = None) -> list[_Pending]:
+    """Validate every row against the org tree, the file and the roster; keep the valid ones."""
+    orgs = _org_names()
+    seen: dict[str, tuple[int, int]] = {}  # bidx -> (row, org_id)
+    pending: list[_Pending] = []
+    for n, row in enumerate(rows, start=1):
+        if progress is not None and n % 100 == 0:
+            progress(100)
+        result.rows += 1
+        rec = row.record
+        problems = row.problems
+        org = orgs.get(strip_all_spaces(rec["branch"])) if rec.get("branch") else None
+        if rec.get("branch") and org is None:
+            problems.append(header.problem(
+                row.row, "branch", f"所在党支部“{rec['branch']}”不存在，请先导入党组织（附件3）"
+                "或核对全称", "BRANCH_UNKNOWN"))
+        elif org is not None:
+            rec["branch"] = org[1]
+            if org[2] not in BRANCH_ORG_TYPES:
+                problems.append(header.problem(
+                    row.row, "branch", f"“{org[1]}”不是党支部（组织类别 {org[2]}），请核实",
+                    "BRANCH_NOT_BRANCH", WARNING))
+        bidx = blind_index(rec["id_number"], "id_number") if rec.get("id_number") else None
+        if bidx is not None and org is not None and bidx in seen:
+            first_row, first_org = seen[bidx]
+            what = ("所在党支部不同，属重复采集" if first_org != org[0]
+                    else "同一人重复填写")
+            problems.append(header.problem(
+                row.row, "id_number", f"公民身份证号与第{first_row}行相同（{mask_id(rec['id_number'])}），"
+                f"{what}", "DUPLICATE_IN_FILE"))
+        elif bidx is not None and org is not None:
+            seen[bidx] = (row.row, org[0])
+        result.problems += problems
+        result.warnings += sum(not p.is_error for p in problems)
+        if row.ok and org is not None and bidx is not None:
+            pending.append(_Pending(row.row, rec, org[0], bidx))
+        elif not row.ok:
+            result.error_rows += 1
+    pending = _check_roster(pending, header, result)
+    if progress is not None:
+        progress(result.rows % 100)
+    return pending
+
+
+def _check_roster(pending: list[_Pending], header: SheetHeader, result: ImportResult
+                  ) -> list[_Pending]:
+    """Refuse people the roster already holds in another branch (重复采集)."""
+    keep: list[_Pending] = []
+    for chunk in _chunks(pending):
+        found = dict(db.session.execute(
+            select(Member.id_number_bidx, Org.name).join(Org, Member.org_id == Org.id)
+            .where(Member.id_number_bidx.in_([p.bidx for p in chunk]))).all())
+        for p in chunk:
+            other = found.get(p.bidx)
+            if other is not None and other != p.record["branch"]:
+                result.problems.append(header.problem(
+                    p.row, "branch", f"该党员（{mask_id(p.record['id_number'])}）已在“{other}”"
+                    "登记，与本表所在党支部不同，属重复采集；如系组织关系转接，请先办理转接",
+                    "DUPLICATE_IN_ROSTER"))
+                result.error_rows += 1
+            else:
+                keep.append(p)
+    return keep
+
+
+def write_members(pending: list[_Pending], filename: str, result: ImportResult,
+                  progress: Callable[[int], None] | None = None) -> None:
+    """Create new members and update known ones, each change with a version entry (no commit)."""
+    basis = f"导入 {filename}"
+    for chunk in _chunks(pending):
+        existing = {m.id_number_bidx: m for m in db.session.scalars(
+            select(Member).where(Member.id_number_bidx.in_([p.bidx for p in chunk])))}
+        new = [p for p in chunk if p.bidx not in existing]
+        for p in chunk:
+            member = existing.get(p.bidx)
+            if member is None:
+                continue
+            if update_member(member, p.record, None, actor=ACTOR, source=SOURCE, basis=basis):
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        _create(new, basis)
+        result.created += len(new)
+        db.session.flush()
+        db.session.expunge_all()  # keep the identity map from growing with the roster
+        if progress is not None:
+            progress(len(chunk))
+    result.written = True
+
+
+def _create(new: list[_Pending], basis: str) -> None:
+    if not new:
+        return
+    ids = db.session.scalars(
+        insert(Member).returning(Member.id, sort_by_parameter_order=True),
+        [bulk_row(p.record, p.org_id) for p in new]).all()
+    versions = []
+    for member_id, p in zip(ids, new, strict=True):
+        after = {k: p.record.get(k) for k in COLUMN_KEYS}
+        after.update(branch=p.record["branch"], is_lost=bool(after["is_lost"]),
+                     is_floating=bool(after["is_floating"]))
+        versions.append({"member_id": member_id, "revision": 1, "actor": ACTOR,
+                         "source": SOURCE, "basis": basis,
+                         "changes": history.seal(history.diff({}, after))})
+    db.session.execute(insert(MemberVersion), versions)
+
+
+def _chunks(items: list[_Pending]) -> Iterator[list[_Pending]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i:i + CHUNK]
