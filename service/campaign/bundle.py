@@ -89,6 +89,7 @@ def export_bundle(target: Path, *, member: Member | None = None, org: Org | None
         select(EvidenceEntry.seq, EvidenceEntry.prev_hash, EvidenceEntry.entry_hash)
         .where(EvidenceEntry.seq <= head_seq).order_by(EvidenceEntry.seq)
     ).all()
+    target.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("entries.json", _json([
             {"entry": json.loads(e.body), "entry_hash": e.entry_hash} for e in entries
