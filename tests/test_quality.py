@@ -161,7 +161,7 @@ def test_counts_per_org_and_scope(app_ctx: Flask) -> None:
     assert scoped.scope == d.large.name and [o.org_id for o in scoped.orgs] == [d.large.id]
     assert {f.org_id for f in scoped.problems} == {d.large.id}
     # The copy in another branch is outside the scope but still found and named.
-    legacy = [f for f in _by_rule(scoped, "DUPLICATE_ID_NUMBER")]
+    legacy = _by_rule(scoped, "DUPLICATE_ID_NUMBER")
     assert [f.member_id for f in legacy] == [d.special["legacy"].id]
     assert d.small.name in legacy[0].message
 
@@ -213,6 +213,18 @@ def test_branch_size_rules() -> None:
     assert rules.category_of("JOIN_BEFORE_BIRTH") == rules.INACCURATE
 
 
+def test_org_validator_findings_are_reported(app_ctx: Flask) -> None:
+    committee = make_org(units=[UNIT], **CLEAN_ORG)
+    units = [{**UNIT, "name": f"共建单位{i}", "party_org_status": "2"} for i in range(6)]
+    joint = make_org(committee, org_type="632", unit_situation="联合支部", units=units,
+                     **CLEAN_ORG)
+    for _ in range(3):
+        make_member(joint)
+    report = build_report(committee, TODAY)
+    assert [(f.org_id, f.member_id, f.rule, f.category, f.severity) for f in report.problems] == [
+        (joint.id, None, "JOINT_TOO_MANY_UNITS", rules.IRREGULAR, "warning")]
+
+
 def _commit_dataset(app: Flask) -> dict[str, Any]:
     """Commit the dataset for a CLI run and return the plain facts the test checks against."""
     with app.app_context():
@@ -236,7 +248,8 @@ def test_cli_json(app: Flask, runner: Any) -> None:
     with app.app_context():
         for member in db.session.scalars(select(Member)):
             assert member.id_number not in result.output  # only masked numbers leave the report
-        entry = db.session.scalars(select(AuditLog).where(AuditLog.action == "quality.report")).one()
+        entry = db.session.scalars(
+            select(AuditLog).where(AuditLog.action == "quality.report")).one()
         assert entry.detail["output"] == "json" and entry.detail["members"] == 58
 
 
@@ -273,3 +286,5 @@ def test_cli_terminal_and_bad_org(app: Flask, runner: Any) -> None:
     assert bad.exit_code != 0 and "不存在" in bad.output
     wrong = runner.invoke(args=["quality", "report", "-o", "report.csv"])
     assert wrong.exit_code != 0 and ".xlsx" in wrong.output
+    nowhere = runner.invoke(args=["quality", "report", "-o", "/nonexistent/dir/r.xlsx"])
+    assert nowhere.exit_code != 0 and "无法写入" in nowhere.output

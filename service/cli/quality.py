@@ -38,7 +38,10 @@ def report(org_name: str | None, output: Path | None, as_json: bool, limit: int)
     try:
         result = build_report(scope, today_local())
         if output is not None:
-            write_xlsx(result, output)
+            try:
+                write_xlsx(result, output)
+            except OSError as exc:
+                raise click.ClickException(f"无法写入“{output}”：{exc.strerror}") from None
         audit.record("quality.report", actor="cli", target_type="org",
                      target_id=scope.id if scope else None, scope=result.scope,
                      output="xlsx" if output else "json" if as_json else "terminal",
