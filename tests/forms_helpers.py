@@ -25,7 +25,8 @@ def squeeze(s: str) -> str:
 def pdf_info(path: Path) -> dict[str, str]:
     """Return pdfinfo's fields (Pages, Page size, …)."""
     out = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
-    return {k.strip(): v.strip() for k, v in (ln.split(":", 1) for ln in out.splitlines() if ":" in ln)}
+    pairs = (ln.split(":", 1) for ln in out.splitlines() if ":" in ln)
+    return {k.strip(): v.strip() for k, v in pairs}
 
 
 @dataclass(frozen=True)
@@ -62,4 +63,5 @@ def render_gray(path: Path, page: int = 1, dpi: int = 60) -> Gray:
 def save_png(path: Path, name: str, dpi: int = 100) -> None:
     """Keep PNG renderings under test-artifacts/forms/ for a person to look at."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(path), str(ARTIFACTS / name)], check=True)
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(path), str(ARTIFACTS / name)],
+                   check=True)

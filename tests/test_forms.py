@@ -22,7 +22,7 @@ from service.forms.qr import QUIET, evidence_payload, qr_matrix
 from service.forms.render import member_form_pdf, org_form_pdf
 from service.models import AuditLog
 from service.roster import forms
-from tests.factories import make_member, make_org, member_record
+from tests.factories import make_member, make_org, member_record, synthetic_id
 from tests.forms_helpers import pdf_info, pdf_text, render_gray, save_png, squeeze
 
 HASH = "3f2a9c1d" * 8
@@ -186,7 +186,9 @@ def test_org_form_same_as_parent_leaves_the_unit_items_empty(tmp_path: Path) -> 
     assert 0.01 < render_gray(pdf).dark_fraction() < 0.15
 
 
-def test_missing_font_is_refused_in_chinese(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_missing_font_is_refused_in_chinese(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("FLASK_PDF_FONT", str(tmp_path / "none.ttf"))
     with pytest.raises(FontMissing, match="中文字体文件"):
         find_font()
@@ -212,7 +214,8 @@ def test_branch_pdf_has_one_page_per_active_member_by_name(app_ctx: Any, tmp_pat
     assert forms.branch_pdf(org, pdf) == 3
     assert pdf_info(pdf)["Pages"] == "3"
     pages = pdf_text(pdf).split("\f")
-    names = [re.search(r"1\.姓名：\s*(\S+)", p).group(1) for p in pages if "姓名" in p]  # type: ignore[union-attr]
+    found = [re.search(r"1\.姓名：\s*(\S+)", p) for p in pages if "姓名" in p]
+    names = [m.group(1) for m in found if m]
     assert names == sorted(["王五", "张三", "李四"])
     assert all("中共测试第九支部委员会" in p for p in pages if "姓名" in p)
 
@@ -225,20 +228,23 @@ def test_cli_member_form_is_audited_and_never_echoes_the_id(
         id18, member_id = member.id_number, member.id
         db.session.commit()
     fake = types.ModuleType("service.campaign.annotation")
-    fake.signature_note = lambda mid: (  # type: ignore[attr-defined]
-        {"text": NOTE.text, "evidence_id": "E000123", "entry_hash": HASH} if mid == member_id else None)
+    note = {"text": NOTE.text, "evidence_id": "E000123", "entry_hash": HASH}
+    fake.signature_note = lambda mid: note if mid == member_id else None  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "service.campaign.annotation", fake)
     out = tmp_path / "m.pdf"
     result = runner.invoke(args=["forms", "member", "--id-number", id18.lower(), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert id18 not in result.output and "钱七" in pdf_text(out)
-    assert squeeze(NOTE.text) in squeeze(pdf_text(out)) and not out.with_suffix(".pdf.part").exists()
+    assert squeeze(NOTE.text) in squeeze(pdf_text(out))
+    assert not out.with_name("m.pdf.part").exists()
     with app.app_context():
         entry = db.session.scalars(select(AuditLog).where(AuditLog.action == "export.form")).one()
-        assert (entry.target_type, entry.target_id, entry.detail["form"]) == ("member", str(member_id), "附件2")
-    missing = runner.invoke(args=["forms", "member", "--id-number", "11010519491231002X", "-o", str(out)])
-    assert missing.exit_code != 0 and "1101**********002X" in missing.output
-    assert "11010519491231002X" not in missing.output
+        assert entry.target_type == "member" and entry.target_id == str(member_id)
+        assert entry.detail["form"] == "附件2"
+    stranger = synthetic_id(date(1949, 12, 31), 77, male=False)
+    missing = runner.invoke(args=["forms", "member", "--id-number", stranger, "-o", str(out)])
+    assert missing.exit_code != 0 and f"{stranger[:4]}**********{stranger[-4:]}" in missing.output
+    assert stranger not in missing.output
 
 
 def test_cli_branch_and_org_forms(app: Any, runner: Any, tmp_path: Path) -> None:
@@ -262,5 +268,21 @@ def test_cli_branch_and_org_forms(app: Any, runner: Any, tmp_path: Path) -> None
     unknown = runner.invoke(args=["forms", "org", "--org", "不存在的组织", "-o", str(out)])
     assert unknown.exit_code != 0 and "不存在" in unknown.output
     with app.app_context():
-        actions = db.session.scalars(select(AuditLog.target_type).where(AuditLog.action == "export.form"))
-        assert sorted(actions) == ["org", "org"]
+        audited = select(AuditLog.target_type).where(AuditLog.action == "export.form")
+        assert sorted(db.session.scalars(audited)) == ["org", "org"]
+
+
+def test_cli_refuses_without_a_usable_font_and_leaves_no_file(
+    make_app: Any, tmp_path: Path
+) -> None:
+    app = make_app(PDF_FONT=str(tmp_path / "missing.ttf"))
+    with app.app_context():
+        make_org(name="中共测试字体支部委员会")
+        db.session.commit()
+    out = tmp_path / "o.pdf"
+    result = app.test_cli_runner().invoke(
+        args=["forms", "org", "--org", "中共测试字体支部委员会", "-o", str(out)])
+    assert result.exit_code != 0 and "FLASK_PDF_FONT" in result.output
+    assert not out.exists() and not out.with_name("o.pdf.part").exists()
+    with app.app_context():
+        assert db.session.scalars(select(AuditLog)).all() == []

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from service.forms.layout import BODY, LEFT, RIGHT, SMALL, TOP, Pen
-from service.forms.qr import QrPlacement, draw_qr, evidence_payload, reserved_size
+from service.forms.qr import QrPlacement, draw_qr, evidence_payload, qr_matrix, reserved_size
 from service.records import divisions
 from service.records.codes import EDUCATION, ETHNICITIES, JOBS
 from service.records.fields import FULL_MEMBER, PROBATIONARY_MEMBER, SUSPENDED_STATUS
@@ -176,10 +176,10 @@ def _note(pen: Pen, label_y: float, right: float, note: SignatureNote) -> QrPlac
     placed = None
     text_right = right
     if note.evidence_id and note.entry_hash:
-        payload = evidence_payload(note.evidence_id, note.entry_hash)
-        side = reserved_size(payload)
+        matrix = qr_matrix(evidence_payload(note.evidence_id, note.entry_hash))
+        side = reserved_size(matrix)
         text_right = right - side - 4
-        placed = draw_qr(pen.c, right - side, label_y + 12 - side, payload)
+        placed = draw_qr(pen.c, right - side, label_y + 12 - side, matrix)
         caption = f"凭证 {note.evidence_id}"
         pen.text(right - side / 2 - pen.width(caption, 7) / 2, label_y + 5 - side, caption, 7)
     pen.paragraph(LEFT + 8, label_y - 18, note.text, text_right - LEFT - 8, 10, 13)

@@ -47,17 +47,16 @@ class QrPlacement:
     modules: int
 
 
-def reserved_size(payload: str, size: float = SYMBOL_SIZE) -> float:
+def reserved_size(matrix: list[list[bool]], size: float = SYMBOL_SIZE) -> float:
     """Return the side of the square the symbol and its quiet zone need."""
-    n = len(qr_matrix(payload))
+    n = len(matrix)
     return size * (n + 2 * QUIET) / n
 
 
 def draw_qr(
-    canvas: Canvas, x: float, y: float, payload: str, size: float = SYMBOL_SIZE
+    canvas: Canvas, x: float, y: float, matrix: list[list[bool]], size: float = SYMBOL_SIZE
 ) -> QrPlacement:
-    """Draw the symbol for payload with its quiet zone; (x, y) is the zone's bottom-left."""
-    matrix = qr_matrix(payload)
+    """Draw the symbol (from qr_matrix) with its quiet zone; (x, y) is the zone's bottom-left."""
     n = len(matrix)
     module = size / n
     quiet = QUIET * module

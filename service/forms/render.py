@@ -7,8 +7,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
+from service.errors import ServiceError
 from service.forms.fonts import register_font
 from service.forms.layout import Pen
 from service.forms.member_form import SignatureNote, draw_member_page
@@ -21,7 +23,7 @@ def _canvas(out: Out, title: str) -> Canvas:
     target = str(out) if isinstance(out, Path) else out
     # Page compression keeps a 1,000-page branch file small; invariant=1 makes the bytes
     # depend on the content only (no timestamp/random id), so reprints are identical.
-    c = Canvas(target, pagesize=(595.2756, 841.8898), pageCompression=1, invariant=1)
+    c = Canvas(target, pagesize=A4, pageCompression=1, invariant=1)
     c.setTitle(title)
     c.setAuthor("党员信息确认")
     return c
@@ -39,7 +41,7 @@ def member_form_pdf(
         pen.c.showPage()
         pages += 1
     if pages == 0:
-        raise ValueError("no member records to print")
+        raise ServiceError("没有可打印的党员信息")
     pen.c.save()
     return pages
 

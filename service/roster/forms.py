@@ -37,7 +37,8 @@ def member_pdf(member: Member, out: Out, *, font: str | None = None) -> int:
 def branch_member_ids(org: Org) -> list[int]:
     """Return the ids of the org's own active members, ordered by name (then id)."""
     rows = db.session.execute(
-        select(Member.id, Member.name).where(Member.org_id == org.id, Member.record_status == ACTIVE)
+        select(Member.id, Member.name)
+        .where(Member.org_id == org.id, Member.record_status == ACTIVE)
     ).all()
     # Sorted here, not in SQL, so SQLite and MariaDB (collations differ) print the same order.
     return [r.id for r in sorted(rows, key=lambda r: (r.name, r.id))]
