@@ -14,6 +14,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 
+from service.campaign import workflow
+from service.campaign.transaction import run_unit
 from service.extensions import db
 from service.forms.fonts import FontMissing, find_font, register_font
 from service.forms.layout import Pen
@@ -24,6 +26,7 @@ from service.models import AuditLog
 from service.roster import forms
 from tests.factories import make_member, make_org, member_record, synthetic_id
 from tests.forms_helpers import pdf_info, pdf_text, render_gray, save_png, squeeze
+from tests.workflow_helpers import cm_of, confirm_kwargs, started
 
 HASH = "3f2a9c1d" * 8
 NOTE = SignatureNote("2017-06-30 10:12 通过微信确认，凭证 E000123", "E000123", HASH)
@@ -229,7 +232,8 @@ def test_cli_member_form_is_audited_and_never_echoes_the_id(
         db.session.commit()
     fake = types.ModuleType("service.campaign.annotation")
     note = {"text": NOTE.text, "evidence_id": "E000123", "entry_hash": HASH}
-    fake.signature_note = lambda mid: note if mid == member_id else None  # type: ignore[attr-defined]
+    fake.signature_note = (  # type: ignore[attr-defined]
+        lambda mid: note if mid == member_id else None)
     monkeypatch.setitem(sys.modules, "service.campaign.annotation", fake)
     out = tmp_path / "m.pdf"
     result = runner.invoke(args=["forms", "member", "--id-number", id18.lower(), "-o", str(out)])
@@ -286,3 +290,37 @@ def test_cli_refuses_without_a_usable_font_and_leaves_no_file(
     assert not out.exists() and not out.with_name("o.pdf.part").exists()
     with app.app_context():
         assert db.session.scalars(select(AuditLog)).all() == []
+
+
+def test_branch_forms_carry_the_campaign_confirmations(app_ctx: Any, tmp_path: Path) -> None:
+    campaign, members = started()
+    me, away = members[0], members[1]  # both in the first branch
+    card_id = cm_of(campaign.id, me.id).card_id
+    confirmed = run_unit(lambda: workflow.confirm(card_id, me.id, **confirm_kwargs())).entry
+    reason = "外出务工长期在外地且年老体弱行动不便无法到场签字"  # a long reason still fits the box
+    run_unit(lambda: workflow.proxy_confirm(
+        campaign.id, away.id, actor="admin:1", collector_name="张三", method="phone",
+        confirmed_on=date.today(), reason=reason))
+    note = forms.signature_note(me.id)
+    assert note is not None and note.entry_hash == confirmed.entry_hash
+    assert "通过微信确认" in note.text and note.evidence_id and note.evidence_id in note.text
+    pdf = tmp_path / "branch.pdf"
+    assert forms.branch_pdf(me.org, pdf) == 2
+    save_png(pdf, "branch-confirmed")
+    text = squeeze(pdf_text(pdf))
+    assert squeeze(note.text) in text
+    assert f"因{reason}，由信息采集员张三于" in text and "通过电话确认" in text
+    for page in (1, 2):
+        image = render_gray(pdf, page)
+        assert image.dark_in(0, image.height - 40, image.width, image.height, 250) == 0
+
+
+def test_wrap_never_drops_text_nor_splits_a_short_number() -> None:
+    pen = Pen(Canvas("unused.pdf"), register_font())
+    text = "因外出务工，由信息采集员张三于2026年11月23日通过电话确认，凭证 E000007"
+    lines = pen.wrap(text, 130, 10)
+    assert squeeze("".join(lines)) == squeeze(text) and len(lines) > 1
+    assert all(pen.width(line, 10) <= 130 for line in lines)
+    assert any(line.endswith("E000007") for line in lines)
+    assert not any(line.startswith("，") for line in lines)
+    assert squeeze("".join(pen.wrap("91110106700109904W", 20, 10))) == "91110106700109904W"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from reportlab.lib.pagesizes import A4
@@ -21,6 +22,7 @@ VALUE_GRAY = 0.45  # the names printed beside codes, for readability only
 HINT_MIN = 7.0
 # Chinese line-breaking: these never start a line.
 _NO_LINE_START = set("，。、；：？！）》」』”’,.;:?!)")
+_TOKENS = re.compile(r"[0-9A-Za-z][0-9A-Za-z.:\-]*|.", re.S)
 
 
 class Pen:
@@ -85,15 +87,22 @@ class Pen:
             self.text(x, y + (len(lines) - 1 - i) * (size2 + 1), line, size2)
 
     def wrap(self, s: str, width: float, size: float) -> list[str]:
-        """Break s into lines no wider than width (Chinese style: any character may break)."""
+        """Break s into lines no wider than width: between any two Chinese characters, but not
+        inside a number or a Latin word ("E000123", "2017-06-30") unless it alone is too wide."""
         lines: list[str] = []
         line = ""
-        for ch in s:
-            if line and self.width(line + ch, size) > width and ch not in _NO_LINE_START:
-                lines.append(line)
-                line = ch.lstrip()
+        for token in _TOKENS.findall(s):
+            if line and self.width(line + token, size) > width and token[0] not in _NO_LINE_START:
+                lines.append(line.rstrip())
+                line = token.lstrip()
             else:
-                line += ch
+                line += token
+            while len(line) > 1 and self.width(line, size) > width:  # one over-long word
+                fits = (i for i in range(len(line) - 1, 1, -1)
+                        if self.width(line[:i], size) <= width)
+                cut = next(fits, 1)
+                lines.append(line[:cut])
+                line = line[cut:]
         if line:
             lines.append(line)
         return lines

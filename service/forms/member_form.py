@@ -13,6 +13,7 @@ from service.records.codes import EDUCATION, ETHNICITIES, JOBS
 from service.records.fields import FULL_MEMBER, PROBATIONARY_MEMBER, SUSPENDED_STATUS
 
 PITCH = 23.5  # baseline to baseline between item lines
+NOTE_HEIGHT = 66.0  # room for the confirmation note between the member's label and date line
 FOOTNOTE = ("注：软件系统中信息齐全的，此表可直接从软件系统中导出打印，再交由党员本人确认，"
             "党支部（党总支、党委）初核，基层党委复核。")
 
@@ -182,6 +183,10 @@ def _note(pen: Pen, label_y: float, right: float, note: SignatureNote) -> QrPlac
         placed = draw_qr(pen.c, right - side, label_y + 12 - side, matrix)
         caption = f"凭证 {note.evidence_id}"
         pen.text(right - side / 2 - pen.width(caption, 7) / 2, label_y + 5 - side, caption, 7)
-    pen.paragraph(LEFT + 8, label_y - 18, note.text, text_right - LEFT - 8, 10, 13)
+    # A long proxy reason must not run into the date line below: shrink until it fits.
+    width, size = text_right - LEFT - 8, 10.0
+    while size > 6 and len(pen.wrap(note.text, width, size)) * (size + 3) > NOTE_HEIGHT:
+        size -= 0.5
+    pen.paragraph(LEFT + 8, label_y - 18, note.text, width, size, size + 3)
     return placed
 
