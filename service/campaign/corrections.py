@@ -63,7 +63,8 @@ def dispute(
         fields=sorted(proposed), proposed=canonical_json(proposed), note=(note or "").strip() or None,
     )
     db.session.add(request)
-    entry = ledger.append(
+    move(cm, DISPUTED, actor=actor, action="dispute", fields=sorted(proposed))
+    ledger.append(
         ledger.DISPUTED, actor=actor, member_id=member_id, card=card, channel=channel,
         identity=identity, provider_msg_id=provider_msg_id, payload=payload, ip=ip,
         user_agent=user_agent, idempotency_key=key,
@@ -71,7 +72,6 @@ def dispute(
               "proposed_sha256": canonical_hash(proposed),
               "note_sha256": sha256_hex(request.note) if request.note else None},
     )
-    move(cm, DISPUTED, actor=actor, action="dispute", fields=sorted(proposed), evidence=entry.seq)
     return request
 
 

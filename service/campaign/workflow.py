@@ -80,6 +80,8 @@ def confirm(
     _refuse_if_drifted(cm, actor)
     if cm.state == UNREACHABLE:  # the member answered: that is the re-contact
         move(cm, PENDING, actor=actor, action="reopen", note="党员本人回复")
+    # State first: a racing loser fails at the member's row before it queues for the ledger.
+    move(cm, CONFIRMED, actor=actor, action="confirm", channel=channel)
     context = {"channel": channel, "identity": identity, "ip": ip, "user_agent": user_agent,
                "provider_msg_id": provider_msg_id}
     if channel in consent.ELECTRONIC_CHANNELS:
@@ -89,7 +91,6 @@ def confirm(
         data={"decision": "confirm", "consent_version": consent.CONSENT_VERSION},
         idempotency_key=_settle_key(card), **context,  # type: ignore[arg-type]
     )
-    move(cm, CONFIRMED, actor=actor, action="confirm", channel=channel, evidence=entry.seq)
     return Confirmation(entry, repeated=False)
 
 
@@ -113,7 +114,10 @@ def proxy_confirm(
     _refuse_if_drifted(cm, actor)
     card = cm.card
     assert card is not None
-    entry = ledger.append(
+    _withdraw_open_requests(cm, actor)
+    cm.note = note
+    move(cm, PROXY_CONFIRMED, actor=actor, action="proxy_confirm", method=method)
+    return ledger.append(
         ledger.PROXY_CONFIRMED, actor=actor, member_id=member_id, card=card, channel=method,
         identity="collector", attachments=attachments or [],
         data={"method": method, "confirmed_on": confirmed_on.isoformat(),
@@ -121,11 +125,6 @@ def proxy_confirm(
               "note_sha256": sha256_hex(note) if note else None},
         idempotency_key=_settle_key(card),
     )
-    _withdraw_open_requests(cm, actor)
-    cm.note = note
-    move(cm, PROXY_CONFIRMED, actor=actor, action="proxy_confirm", method=method,
-         evidence=entry.seq)
-    return entry
 
 
 def mark_unreachable(campaign_id: int, member_id: int, *, actor: str, note: str) -> None:
