@@ -165,3 +165,61 @@ def test_a_sheet_without_the_roster_header_is_refused(
     wb.save(tmp_path / "x.xlsx")
     result = _import(runner, tmp_path / "x.xlsx")
     assert result.exit_code != 0 and "找不到" in result.output
+
+
+def test_an_unreadable_file_is_refused_in_chinese(app: Flask, runner: Any, tmp_path: Path) -> None:
+    path = tmp_path / "old.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0 not a zip")
+    result = _import(runner, path)
+    assert result.exit_code != 0 and "无法读取该文件" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("column, value, where, reason", [
+    ("公民身份证号", 430523197504090011, "D列（公民身份证号）", "存成了数字"),
+    ("出生日期", "1975年2月30日", "G列（出生日期）", "不是真实存在的日期"),
+    ("民族", "火星族", "F列（民族）", "不是《民族代码》中的代码或名称"),
+    ("性别", "女", "E列（性别）", "与公民身份证号不符"),
+    ("是否为失\n联党员", "是", "R列（失去联系日期）", "缺少失去联系日期"),
+    ("是否为流\n动党员", "是", "T列（外出流向）", "缺少外出流向"),
+    ("外出流向", "火星省", "T列（外出流向）", "无法识别"),
+    ("手机号", "12345", "M列（手机号）", "手机号格式错误"),
+])
+def test_invalid_values_are_reported_at_their_cell(
+        app: Flask, runner: Any, tree: None, tmp_path: Path, column: str, value: Any,
+        where: str, reason: str) -> None:
+    row = person(1)
+    row[column] = value
+    if column == "外出流向":
+        row["是否为流\n动党员"] = "是"
+    result = _import(runner, write_member_roster(tmp_path / "r.xlsx", [row]))
+    assert result.exit_code != 0
+    line = next((ln for ln in result.output.splitlines() if where in ln), "")
+    assert line.startswith("第6行") and reason in line, result.output
+    assert _count(app) == 0
+
+
+def test_excel_typed_numbers_are_read_back(app: Flask, runner: Any, tree: None, tmp_path: Path
+                                           ) -> None:
+    row = person(1)
+    row.update({"手机号": 13900000001, "民族": 1, "学历": 21, "出生日期": 27493,  # 1975-04-09
+                "工作岗位": 11, "加入党组\n织日期": 20010701})
+    result = _import(runner, write_member_roster(tmp_path / "r.xlsx", [row]))
+    assert result.exit_code == 0, result.output
+    assert "工作岗位存成了数字" in result.output  # 11 may have been 011: a warning
+    with app.app_context():
+        rec = member_record(find_by_id_number(row["公民身份证号"]))
+    assert (rec["mobile"], rec["ethnicity"], rec["education"], rec["job"]) == (
+        "13900000001", "01", "21", "11")
+    assert str(rec["birth_date"]) == "1975-04-09" and str(rec["joined_on"]) == "2001-07-01"
+
+
+def test_the_roster_is_found_behind_an_instructions_sheet(
+        app: Flask, runner: Any, tree: None, tmp_path: Path) -> None:
+    path = write_member_roster(tmp_path / "r.xlsx", [person(1)])
+    wb = load_workbook(path)
+    notes = wb.create_sheet("填表说明", 0)
+    notes["A1"] = "请按学历代码填写"
+    wb.save(path)
+    result = _import(runner, path)
+    assert result.exit_code == 0 and "新增 1 人" in result.output, result.output

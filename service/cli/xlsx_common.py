@@ -7,7 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+import zipfile
+
 import click
+from openpyxl.utils.exceptions import InvalidFileException
 
 from service.errors import NotFound
 from service.models import Org
@@ -27,11 +30,9 @@ def refuse_bad_sheet() -> Iterator[None]:
         yield
     except SheetFormatError as e:
         raise click.ClickException(str(e)) from None
-    except (OSError, KeyError, ValueError) as e:
-        if isinstance(e, click.ClickException):
-            raise
-        raise click.ClickException(f"无法读取该文件（应为 .xlsx 格式的 Excel 工作簿）：{type(e).__name__}"
-                                   ) from None
+    except (OSError, KeyError, ValueError, InvalidFileException, zipfile.BadZipFile):
+        raise click.ClickException("无法读取该文件：应为未加密的 .xlsx 格式 Excel 工作簿"
+                                   "（.xls 请先用 Excel 或 WPS 另存为 .xlsx）") from None
 
 
 def echo_problems(problems: Iterable[CellProblem]) -> None:

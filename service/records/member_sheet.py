@@ -15,7 +15,9 @@ from openpyxl import load_workbook
 from service.records import codes, divisions, fields, idcard, phones
 from service.records.validate import validate_member
 from service.records.xlsx_layout import MEMBER_LAYOUT, column_index
-from service.records.xlsx_read import CellProblem, SheetHeader, SheetRow, read_table
+from service.records.xlsx_read import (
+    CellProblem, SheetFormatError, SheetHeader, SheetRow, read_table,
+)
 from service.records.xlsx_values import (
     CellError, cell_text, is_blank, lost_leading_zero, parse_choice, parse_code, parse_date,
     parse_year_month, parse_yes_no,
@@ -58,12 +60,20 @@ class MemberSheet:
 def read_members(source: str | Path | IO[bytes], today: date) -> MemberSheet:
     """Open a 附件4 workbook read-only and return its header and parsed rows, lazily."""
     wb = load_workbook(source, read_only=True, data_only=True)
-    ws = wb.worksheets[0]
-    for candidate in wb.worksheets:  # the roster is the sheet whose header we can find
-        if candidate.sheet_state == "visible":
-            ws = candidate
+    # The roster is the first visible sheet whose header we can find (some files open with a
+    # sheet of instructions or code tables).
+    sheets = [ws for ws in wb.worksheets if ws.sheet_state == "visible"] or wb.worksheets
+    first_error: SheetFormatError | None = None
+    for ws in sheets:
+        try:
+            header, rows = read_table(ws.iter_rows(), ws.title, MEMBER_LAYOUT, _INDEX,
+                                      REQUIRED_COLUMNS)
             break
-    header, rows = read_table(ws.iter_rows(), ws.title, MEMBER_LAYOUT, _INDEX, REQUIRED_COLUMNS)
+        except SheetFormatError as e:
+            first_error = first_error or e
+    else:
+        wb.close()
+        raise first_error or SheetFormatError("工作簿中没有工作表")
 
     def parsed() -> Iterator[MemberRow]:
         try:
