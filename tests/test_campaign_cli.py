@@ -10,7 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from click.testing import Result
 from flask import Flask
+from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
 from service.campaign import corrections, workflow
@@ -24,12 +26,18 @@ from tests.workflow_helpers import committee, confirm_kwargs
 ROOT = "中共测试工作流委员会"
 
 
-def _start(runner: object, *extra: str) -> object:
+def _cli(runner: FlaskCliRunner, *args: str) -> Result:
+    return runner.invoke(args=list(args))
+
+
+def _start(runner: FlaskCliRunner, *extra: str) -> Result:
     deadline = (today_local() + timedelta(days=20)).isoformat()
-    return runner.invoke(args=["campaign", "start", "--org", ROOT, "--deadline", deadline, *extra])  # type: ignore[attr-defined]
+    return _cli(runner, "campaign", "start", "--org", ROOT, "--deadline", deadline, *extra)
 
 
-def test_campaign_driven_from_the_command_line(app: Flask, runner: object, tmp_path: Path) -> None:
+def test_campaign_driven_from_the_command_line(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path,
+) -> None:
     with app.app_context():
         _, _, members = committee()
         ids = {m.id: m.id_number for m in members}
@@ -51,20 +59,20 @@ def test_campaign_driven_from_the_command_line(app: Flask, runner: object, tmp_p
         run_unit(lambda: workflow.mark_unreachable(third.campaign_id, third.member_id,
                                                    actor="admin:1", note="无法联系"))
 
-    text = runner.invoke(args=["campaign", "status", "--org", ROOT])  # type: ignore[attr-defined]
+    text = _cli(runner, "campaign", "status", "--org", ROOT)
     assert text.exit_code == 0
     for line in ("已确认：1", "待修改：1", "失联未确认：1", "待确认：1", "尚有 2 名未完成"):
         assert line in text.output
-    as_json = runner.invoke(args=["campaign", "status", "--json"])  # type: ignore[attr-defined]
+    as_json = _cli(runner, "campaign", "status", "--json")
     data = json.loads(as_json.output)
     assert data["counts"]["confirmed"] == 1 and data["total"] == 4 and not data["complete"]
     assert data["members"][mask_id(ids[first.member_id])] == "confirmed"
     assert not any(number in as_json.output for number in ids.values())
 
-    verified = runner.invoke(args=["evidence", "verify"])  # type: ignore[attr-defined]
+    verified = _cli(runner, "evidence", "verify")
     assert verified.exit_code == 0 and "证据链完整" in verified.output
     out = tmp_path / "org.zip"
-    exported = runner.invoke(args=["evidence", "export", "--org", ROOT, "-o", str(out)])  # type: ignore[attr-defined]
+    exported = _cli(runner, "evidence", "export", "--org", ROOT, "-o", str(out))
     assert exported.exit_code == 0, exported.output
     with zipfile.ZipFile(out) as zf:
         names = set(zf.namelist())
@@ -80,27 +88,26 @@ def test_campaign_driven_from_the_command_line(app: Flask, runner: object, tmp_p
             "UPDATE evidence_entries SET body = REPLACE(body, '\"actor\":\"cli\"', "
             "'\"actor\":\"forged\"') WHERE seq = 2"))
         db.session.commit()
-    broken = runner.invoke(args=["evidence", "verify"])  # type: ignore[attr-defined]
+    broken = _cli(runner, "evidence", "verify")
     assert broken.exit_code != 0 and "E000002" in broken.output
 
 
-def test_cli_refusals_are_chinese(app: Flask, runner: object) -> None:
-    bad_org = runner.invoke(args=["campaign", "start", "--org", "不存在的党委", "--deadline",  # type: ignore[attr-defined]
-                                  "2030-01-01"])
+def test_cli_refusals_are_chinese(app: Flask, runner: FlaskCliRunner) -> None:
+    bad_org = _cli(runner, "campaign", "start", "--org", "不存在的党委", "--deadline", "2030-01-01")
     assert bad_org.exit_code != 0 and "不存在" in bad_org.output
-    bad_date = runner.invoke(args=["campaign", "start", "--org", ROOT, "--deadline", "2030-13-01"])  # type: ignore[attr-defined]
+    bad_date = _cli(runner, "campaign", "start", "--org", ROOT, "--deadline", "2030-13-01")
     assert bad_date.exit_code != 0 and "不是有效日期" in bad_date.output
     with app.app_context():
         committee()
-    past = runner.invoke(args=["campaign", "start", "--org", ROOT, "--deadline", "2001-01-01"])  # type: ignore[attr-defined]
+    past = _cli(runner, "campaign", "start", "--org", ROOT, "--deadline", "2001-01-01")
     assert past.exit_code != 0 and "早于今天" in past.output
-    none = runner.invoke(args=["campaign", "status"])  # type: ignore[attr-defined]
+    none = _cli(runner, "campaign", "status")
     assert none.exit_code != 0 and "没有找到" in none.output
-    both = runner.invoke(args=["evidence", "export", "-o", "x.zip"])  # type: ignore[attr-defined]
+    both = _cli(runner, "evidence", "export", "-o", "x.zip")
     assert both.exit_code != 0 and "--member" in both.output
 
 
-def test_draft_start_and_member_export(app: Flask, runner: object, tmp_path: Path) -> None:
+def test_draft_start_and_member_export(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
     with app.app_context():
         _, _, members = committee(1)
         member_id = members[0].id
@@ -110,5 +117,5 @@ def test_draft_start_and_member_export(app: Flask, runner: object, tmp_path: Pat
         assert states == {"draft"}
         assert db.session.get(Member, member_id) is not None
     out = tmp_path / "m.zip"
-    result = runner.invoke(args=["evidence", "export", "--member", str(member_id), "-o", str(out)])  # type: ignore[attr-defined]
+    result = _cli(runner, "evidence", "export", "--member", str(member_id), "-o", str(out))
     assert result.exit_code == 0 and "0 条凭证" in result.output

@@ -158,7 +158,7 @@ def test_bundle_verifies_without_our_code(app_ctx: Flask, tmp_path: Path) -> Non
     assert "sort_keys=True" in (folder / "README.md").read_text("utf-8")
     ok = _run_verify(folder)
     assert ok.returncode == 0 and ok.stdout.startswith("OK"), ok.stdout + ok.stderr
-    assert len((folder / "verify.py").read_text().splitlines()) <= 20
+    assert len((folder / "verify.py").read_text().splitlines()) <= 25
 
     # an inspector's copy that was altered is refused
     entries[-1]["entry"]["data"]["method"] = "paper"
@@ -169,6 +169,11 @@ def test_bundle_verifies_without_our_code(app_ctx: Flask, tmp_path: Path) -> Non
     org_folder = _export(tmp_path / "org", org=db.session.scalar(
         select(Org).where(Org.parent_id.is_(None))))
     assert _run_verify(org_folder).returncode == 0
+    card_file = next((org_folder / "cards").iterdir())
+    original = card_file.read_bytes()
+    card_file.write_bytes(original.replace(b"\"address\":\"", b"\"address\":\"X"))
+    assert _run_verify(org_folder).returncode == 1
+    card_file.write_bytes(original)
     attachment = next((org_folder / "files").iterdir())
     attachment.write_bytes(attachment.read_bytes()[:-1] + b"\x01")
     assert _run_verify(org_folder).returncode == 1

@@ -69,7 +69,8 @@ def test_confirm_records_consent_once_and_is_idempotent(app_ctx: Flask) -> None:
     before = _entries()
     again = run_unit(lambda: workflow.confirm(card_id, m.id, **confirm_kwargs()))
     assert again.repeated and again.entry.seq == first.entry.seq and _entries() == before
-    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.target_type == "campaign_member"))
+    actions = db.session.scalars(
+        select(AuditLog.action).where(AuditLog.target_type == "campaign_member"))
     assert "campaign.confirm" in list(actions)
 
 

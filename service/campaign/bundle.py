@@ -23,19 +23,24 @@ VERIFY_PY = '''\
 """Check an evidence bundle: python3 verify.py [folder]  (standard library only)."""
 import hashlib, json, os, sys
 d = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
-canon = lambda o: json.dumps(o, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+canon = lambda o: json.dumps(o, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 sha = lambda b: hashlib.sha256(b).hexdigest()
 read = lambda *p: open(os.path.join(d, *p), "rb").read()
 chain, bad = json.loads(read("chain.json")), []
 for i, (seq, prev, h) in enumerate(chain):
-    if seq != i + 1 or prev != (chain[i - 1][2] if i else "0" * 64): bad.append(f"E{seq:06d}: chain broken")
+    if seq != i + 1 or prev != (chain[i - 1][2] if i else "0" * 64):
+        bad.append(f"E{seq:06d}: chain broken")
 for e in json.loads(read("entries.json")):
-    b, s = e["entry"], e["entry"]["seq"]
-    if sha(canon(b)) != e["entry_hash"] or s > len(chain) or chain[s - 1][1:] != [b["prev"], e["entry_hash"]]:
+    b, s, h = e["entry"], e["entry"]["seq"], e["entry_hash"]
+    if sha(canon(b).encode()) != h or s > len(chain) or chain[s - 1][1:] != [b["prev"], h]:
         bad.append(f"E{s:06d}: entry altered or not in the chain")
-    for f in [a["sha256"] for a in b["attachments"]] + [b["payload_sha256"]] * bool(b["payload_sha256"]):
-        if not os.path.exists(os.path.join(d, "files", f)) or sha(read("files", f)) != f: bad.append(f"E{s:06d}: file {f} missing or altered")
-    if b["card_hash"] and sha(read("cards", f"{b['card']}.json")) != b["card_hash"]: bad.append(f"E{s:06d}: card altered")
+    files = [("files", a["sha256"], a["sha256"]) for a in b["attachments"]]
+    files.append(("files", b["payload_sha256"], b["payload_sha256"]))
+    files.append(("cards", f"{b['card']}.json", b["card_hash"]))
+    for folder, name, digest in files:
+        path = os.path.join(d, folder, str(name))
+        if digest and (not os.path.exists(path) or sha(read(folder, name)) != digest):
+            bad.append(f"E{s:06d}: {folder}/{name} missing or altered")
 print("\\n".join(bad) or f"OK: {len(chain)} entries, head {chain[-1][2] if chain else '-'}")
 sys.exit(1 if bad else 0)
 '''

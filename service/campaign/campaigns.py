@@ -88,7 +88,7 @@ class Progress:
 
 
 def progress(campaign: Campaign) -> Progress:
-    """Count the campaign's members per state; an unreachable member counts as done only with a note."""
+    """Count members per state; an unreachable member is done only with a note."""
     rows = db.session.execute(
         select(CampaignMember.member_id, CampaignMember.state, CampaignMember.note)
         .where(CampaignMember.campaign_id == campaign.id).order_by(CampaignMember.member_id)

@@ -28,7 +28,8 @@ TOKEN_MAX_AGE = 60 * 24 * 3600  # a campaign runs for weeks; the card's hash che
 
 def snapshot(member: Member, campaign_id: int) -> dict[str, Any]:
     """Return the card content for ``member`` now: the 16 items as JSON-safe canonical values."""
-    items = {k: v.isoformat() if isinstance(v, date) else v for k, v in member_record(member).items()}
+    record = member_record(member)
+    items = {k: v.isoformat() if isinstance(v, date) else v for k, v in record.items()}
     return {"v": SNAPSHOT_VERSION, "campaign": campaign_id, "member": member.id, "items": items}
 
 

@@ -60,7 +60,8 @@ def dispute(
     require_state(cm, {PENDING, UNREACHABLE}, "提出修改意见")
     request = CorrectionRequest(
         campaign_member_id=cm.id, member_id=member_id, card_id=card.id, org_id=cm.member.org_id,
-        fields=sorted(proposed), proposed=canonical_json(proposed), note=(note or "").strip() or None,
+        fields=sorted(proposed), proposed=canonical_json(proposed),
+        note=(note or "").strip() or None,
     )
     db.session.add(request)
     move(cm, DISPUTED, actor=actor, action="dispute", fields=sorted(proposed))
@@ -68,7 +69,8 @@ def dispute(
         ledger.DISPUTED, actor=actor, member_id=member_id, card=card, channel=channel,
         identity=identity, provider_msg_id=provider_msg_id, payload=payload, ip=ip,
         user_agent=user_agent, idempotency_key=key,
-        data={"fields": sorted(proposed), "proposed_masked": {k: _mask(k, v) for k, v in proposed.items()},
+        data={"fields": sorted(proposed),
+              "proposed_masked": {k: _mask(k, v) for k, v in proposed.items()},
               "proposed_sha256": canonical_hash(proposed),
               "note_sha256": sha256_hex(request.note) if request.note else None},
     )
@@ -160,7 +162,9 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _request_for(card_id: int | None) -> CorrectionRequest:
-    request = db.session.scalar(select(CorrectionRequest).where(CorrectionRequest.card_id == card_id))
+    request = db.session.scalar(
+        select(CorrectionRequest).where(CorrectionRequest.card_id == card_id)
+    )
     assert request is not None
     return request
 
