@@ -69,7 +69,8 @@ def test_parse_yes_no_refuses_other_words() -> None:
     (1, codes.ETHNICITIES, "01"), ("０１", codes.ETHNICITIES, "01"),
     ("公务员", codes.JOBS, "011"), ("011", codes.JOBS, "011"), ("011 公务员", codes.JOBS, "011"),
 ])
-def test_parse_code_takes_codes_or_names(raw: object, table: codes.CodeTable, expected: str) -> None:
+def test_parse_code_takes_codes_or_names(raw: object, table: codes.CodeTable, expected: str
+                                          ) -> None:
     assert parse_code(raw, table) == expected
 
 

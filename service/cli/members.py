@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import IO
 
 import click
 from flask.cli import AppGroup
@@ -74,11 +75,11 @@ def export_members(output: Path, org_name: str | None, password: str | None) -> 
     party = exporting.committee_name(scope)
     count = 0
 
-    def write(out: object) -> None:
+    def write(out: IO[bytes]) -> None:
         nonlocal count
         with click.progressbar(length=total, label="导出",
                                file=sys.stderr) as bar:
-            count = write_members(out, exporting.member_records(scope), party=party,  # type: ignore[arg-type]
+            count = write_members(out, exporting.member_records(scope), party=party,
                                   on=today_local(), progress=bar.update)
 
     save_export(output, password, write)

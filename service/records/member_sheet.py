@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -217,11 +217,6 @@ def write_members(
     """Write 附件4 from records in the official layout, row by row; return the row count."""
     return write_table(target, MEMBER_LAYOUT, (member_cells(r) for r in records),
                        party=party, on=on, progress=progress)
-
-
-def strip_problem_numbers(p: CellProblem) -> CellProblem:
-    """Return p with any full ID number or phone in its message masked."""
-    return replace(p, message=mask_numbers(p.message))
 
 
 _ID_LIKE = re.compile(r"\d{17}[\dXx]|\d{15}")

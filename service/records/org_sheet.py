@@ -131,7 +131,8 @@ def _parse_unit(header: SheetHeader, row: SheetRow, prefix: str, out: list[CellP
                 ) -> dict[str, Any]:
     parsers: dict[str, Callable[[Any], Any]] = {
         "name": _text,
-        "unit_type": lambda x: parse_code(x, codes.UNIT_TYPES, row.formats.get(prefix + "unit_type")),
+        "unit_type": lambda x: parse_code(x, codes.UNIT_TYPES,
+                                          row.formats.get(prefix + "unit_type")),
         "party_org_status": lambda x: parse_code(x, codes.UNIT_PARTY_ORG),
         "unit_code": _code_text,
     }
