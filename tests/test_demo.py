@@ -11,7 +11,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from service.clock import today_local
 from service.extensions import db
 from service.models import AdminUser, AuditLog, Member, MemberVersion, Org, Unit
 from service.records.codes import ORG_TYPES
@@ -127,11 +126,14 @@ def _count(model: type) -> int:
     return db.session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_seed_writes_orgs_members_versions_and_accounts(app: Flask) -> None:
+def test_seed_writes_orgs_members_versions_and_accounts(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("service.cli.demo.today_local", lambda: TODAY)  # no midnight surprise
     result = app.test_cli_runner().invoke(args=["demo", "seed", "--members", "300", "--seed", "1"])
     assert result.exit_code == 0, result.output
     assert "党员 300 名" in result.output and "demo1234" in result.output
-    expected = synthetic_roster(300, 1, today_local())
+    expected = synthetic_roster(300, 1, TODAY)
     records = [r for _, r in expected.records()]
     with app.app_context():
         assert _count(Member) == 300

@@ -62,7 +62,7 @@ def any_mobile(rng: random.Random) -> str:
 def landline(rng: random.Random, province: str) -> str:
     """Return a landline in the province's capital, "0571-87654321" style."""
     area = pools.AREA_CODES.get(province, "010")
-    digits = 8 if len(area) == 3 or rng.random() < 0.8 else 7  # 3-digit areas have 8 digits
+    digits = 7 if province in pools.SEVEN_DIGIT_PROVINCES else 8
     return f"{area}-{rng.randint(2, 8)}{rng.randrange(10 ** (digits - 1)):0{digits - 1}d}"
 
 

@@ -66,6 +66,8 @@ AREA_CODES: dict[str, str] = dict(x.split(":") for x in (
     "34:0551 35:0591 36:0791 37:0531 41:0371 42:027 43:0731 44:020 45:0771 46:0898 50:023 "
     "51:028 52:0851 53:0871 54:0891 61:029 62:0931 63:0971 64:0951 65:0991"
 ).split())
+# Capitals whose local numbers still have 7 digits (libphonenumber's CN metadata); others have 8.
+SEVEN_DIGIT_PROVINCES = frozenset("14 15 45 54 62 63 64 65".split())
 
 # 民族 weights (per thousand) by province of the ID's address code; elsewhere the national mix.
 _NATIONAL = "01:970 03:8 11:6 08:4 05:1 06:3 07:2 15:2 04:1 02:1 12:1 09:1"
