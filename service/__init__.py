@@ -40,8 +40,10 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     import service.models  # noqa: F401  (every model registered before migrations look)
 
     from service.home import bp as home_bp
+    from service.notify.console import bp as console_bp
 
     app.register_blueprint(home_bp)
+    app.register_blueprint(console_bp)
     register_error_handlers(app)
     register_commands(app)
     return app

@@ -12,7 +12,8 @@ from service.clock import now_utc
 from service.errors import Conflict, NotFound
 from service.extensions import db
 from service.models import Campaign, CampaignMember, Card
-from service.models.campaign import OPEN, STATE_LABELS
+from service.models.campaign import OPEN, PENDING, STATE_LABELS
+from service.notify.router import queue_card
 
 
 class InvalidTransition(Conflict):
@@ -74,6 +75,10 @@ def move(cm: CampaignMember, to_state: str, *, actor: str, action: str, **detail
         campaign_id=cm.campaign_id, member_id=cm.member_id, card_id=cm.card_id,
         from_state=before, to_state=to_state, **detail,
     )
+    if to_state == PENDING and cm.card is not None:
+        # Whenever a member is put to (or back to) confirmation, their current card goes out,
+        # in this transaction; keyed by card, so a card is queued once however often it moves.
+        queue_card(cm, cm.card)
 
 
 def new_card(cm: CampaignMember, *, actor: str, why: str) -> Card:

@@ -7,8 +7,10 @@ from service.models.correction import CorrectionRequest
 from service.models.evidence import Attachment, EvidenceEntry, EvidenceHead
 from service.models.member import Member, MemberVersion
 from service.models.org import Org, Unit
+from service.models.outbox import OutboxMessage
 
 __all__ = [
     "AdminUser", "Attachment", "AuditLog", "Campaign", "CampaignMember", "Card",
-    "CorrectionRequest", "EvidenceEntry", "EvidenceHead", "Member", "MemberVersion", "Org", "Unit",
+    "CorrectionRequest", "EvidenceEntry", "EvidenceHead", "Member", "MemberVersion", "Org",
+    "OutboxMessage", "Unit",
 ]

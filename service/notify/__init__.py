@@ -1,0 +1,1 @@
+"""Sending: the outbox, its dispatcher, the channels behind one interface, and the router."""

@@ -1,0 +1,64 @@
+"""What members and admins read: the card, reminder and notice texts, built at send time.
+
+Texts carry the member's name, the masked ID number and phone (never the full ones), the
+short card code with the reply instructions, and the member's card link. The card text
+without the link is kept within one 70-character SMS segment; the link makes it two.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from service.campaign.cards import card_token
+from service.extensions import db
+from service.models import Card, Member, OutboxMessage
+from service.models.outbox import CARD, NOTICE, REMINDER
+from service.notify.channel import Outgoing
+from service.records.idcard import mask_id
+from service.records.phones import mask_phone
+
+REPLY_HINT = "回复1确认，回复2有误"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def card_link(card: Card) -> str:
+    """Return the member's page for ``card`` (the signed link the member pages accept)."""
+    base = str(current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    return f"{base}/m/{card_token(card)}"
+
+
+def card_text(name: str, masked_id: str, masked_phone: str, code: str, link: str) -> str:
+    """Return the card message."""
+    return (f"{name}同志：请核对您的党员信息（身份证{masked_id}，手机{masked_phone}），"
+            f"确认码{code}。{REPLY_HINT}。详情：{link}")
+
+
+def reminder_text(name: str, code: str, link: str) -> str:
+    """Return the reminder message."""
+    return f"{name}同志：您的党员信息尚未确认，确认码{code}。{REPLY_HINT}。详情：{link}"
+
+
+def compose(row: OutboxMessage) -> Outgoing:
+    """Build the message for an outbox row from the member and card as they are now."""
+    if row.kind == NOTICE:
+        text = str(row.payload.get("text", ""))
+        return Outgoing(row.id, row.idempotency_key, row.kind, row.member_id,
+                        name=str(row.payload.get("to", "管理员")), text=text,
+                        params={"text": text}, phone=None)
+    member = db.session.get(Member, row.member_id)
+    card = db.session.get(Card, row.card_id)
+    if member is None or card is None:
+        raise LookupError(f"outbox {row.id}: member or card missing")
+    link = card_link(card)
+    masked_id = mask_id(member.id_number) if member.id_number else "未登记"
+    masked_phone = mask_phone(member.mobile) if member.mobile else "未登记"
+    params = {"name": member.name, "id": masked_id, "phone": masked_phone,
+              "code": card.short_code, "link": link}
+    if row.kind == REMINDER:
+        text = reminder_text(member.name, card.short_code, link)
+    elif row.kind == CARD:
+        text = card_text(member.name, masked_id, masked_phone, card.short_code, link)
+    else:
+        raise ValueError(f"unknown outbox kind {row.kind!r}")
+    return Outgoing(row.id, row.idempotency_key, row.kind, member.id, name=member.name,
+                    text=text, params=params, link=link, phone=member.mobile)

@@ -1,0 +1,223 @@
+"""Outbox use cases: enqueue in the caller's transaction, claim with a lease, record outcomes.
+
+Claiming is safe with any number of worker processes:
+- MySQL/MariaDB/TiDB: ``SELECT … FOR UPDATE SKIP LOCKED`` picks rows no other transaction
+  holds, and the UPDATE that marks them ``sending`` runs under those row locks.
+- SQLite has no row locks and no FOR UPDATE, but it serialises writers: the claim is one
+  ``UPDATE … WHERE id IN (SELECT … claimable … LIMIT n)`` statement, evaluated while holding
+  the database write lock, so two workers can never both flip the same row. Each claim
+  stamps a fresh token in ``claimed_by`` and reads back the rows carrying it.
+A claim is a lease (``claimed_until``): a worker killed mid-send loses its rows when the
+lease runs out and another worker takes them again; ``attempts`` counts claims, so a
+message that crashes every worker still ends up ``dead`` instead of looping for ever.
+Nothing here commits: the dispatcher (the worker's edge) does.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select, update
+
+from service.campaign import ledger
+from service.clock import now_utc
+from service.extensions import db
+from service.models import Card, OutboxMessage
+from service.models.outbox import (
+    DEAD, DELIVERED, FAILED, NOTICE, PENDING, SENDING, SENT,
+)
+from service.notify.channel import SendError, SendResult
+
+DEFAULTS = {"NOTIFY_MAX_ATTEMPTS": 6, "NOTIFY_BACKOFF_SECONDS": 30.0,
+            "NOTIFY_BACKOFF_CAP_SECONDS": 3600.0, "NOTIFY_LEASE_SECONDS": 60.0}
+DONE = (SENT, DELIVERED)
+
+
+def setting(name: str) -> Any:
+    """Return an outbox setting from the app config, or its default."""
+    return current_app.config.get(name, DEFAULTS[name])
+
+
+def enqueue(
+    kind: str, *, channel: str, key: str, member_id: int | None = None,
+    card_id: int | None = None, campaign_member_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> OutboxMessage:
+    """Add a message to send, or return the one already queued under ``key``.
+
+    Call inside the transaction that made the decision. Two racing enqueues of one key meet
+    at the unique index; the loser's unit is retried by ``run_unit`` and finds the row.
+    """
+    existing = db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
+    if existing is not None:
+        return existing
+    row = OutboxMessage(
+        idempotency_key=key, kind=kind, channel=channel, member_id=member_id, card_id=card_id,
+        campaign_member_id=campaign_member_id, payload=payload or {}, state=PENDING,
+        attempts=0, next_attempt_at=now_utc(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def claim(batch: int, worker_id: str, lease_seconds: float | None = None) -> list[int]:
+    """Lease up to ``batch`` due messages to this worker; return their ids (commit next)."""
+    now = now_utc()
+    lease = timedelta(seconds=lease_seconds or setting("NOTIFY_LEASE_SECONDS"))
+    token = f"{worker_id[:40]}:{uuid.uuid4().hex[:12]}"
+    due = or_(
+        and_(OutboxMessage.state == PENDING, OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.state == SENDING, OutboxMessage.claimed_until < now),
+    )
+    values = {"state": SENDING, "claimed_by": token, "claimed_until": now + lease,
+              "attempts": OutboxMessage.attempts + 1, "updated_at": now}
+    pick = select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(batch)
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(pick.scalar_subquery()))
+            .values(**values).execution_options(synchronize_session=False))
+        return list(db.session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.claimed_by == token,
+                                           OutboxMessage.state == SENDING)
+            .order_by(OutboxMessage.id)))
+    ids = list(db.session.scalars(pick.with_for_update(skip_locked=True)))
+    if ids:
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(**values)
+            .execution_options(synchronize_session=False))
+    return ids
+
+
+def mark_sent(row_id: int, result: SendResult) -> bool:
+    """Record that the provider accepted the message, with one "sent" evidence entry.
+
+    Whoever sent it (even a worker whose lease was taken over), the first success wins: the
+    guarded UPDATE lets exactly one transaction move the row to ``sent``, and only that one
+    writes the evidence. Return whether this call did it.
+    """
+    now = now_utc()
+    moved = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.state.not_in(DONE))
+        .values(state=SENT, provider_msg_id=result.provider_msg_id, sent_at=now,
+                claimed_by=None, claimed_until=None, last_error=None, updated_at=now)
+        .execution_options(synchronize_session=False))
+    if moved.rowcount == 0:
+        return False
+    row = db.session.get(OutboxMessage, row_id, populate_existing=True)
+    assert row is not None
+    _evidence(row, ledger.CARD_SENT, f"sent:{row.id}")
+    return True
+
+
+def mark_delivered(row_id: int, *, payload: bytes | None = None) -> bool:
+    """Record the provider's delivery receipt for a sent message, once."""
+    now = now_utc()
+    moved = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.state == SENT)
+        .values(state=DELIVERED, delivered_at=now, updated_at=now)
+        .execution_options(synchronize_session=False))
+    if moved.rowcount == 0:
+        return False
+    row = db.session.get(OutboxMessage, row_id, populate_existing=True)
+    assert row is not None
+    _evidence(row, ledger.DELIVERED, f"delivered:{row.id}", payload=payload)
+    return True
+
+
+def mark_retry(row_id: int, token: str, error: SendError, *, retry_after: float | None = None,
+               count_attempt: bool = True) -> str:
+    """Put a failed message back for a later try with backoff, or park it once exhausted.
+
+    ``count_attempt`` False (quota, rate limit) gives the claim back: waiting for a quota
+    is not a failure of the message. Return the state the row ends in.
+    """
+    row = _claimed(row_id, token)
+    if row is None:
+        return "gone"
+    if not count_attempt:
+        row.attempts = max(0, row.attempts - 1)
+    if row.attempts >= int(setting("NOTIFY_MAX_ATTEMPTS")):
+        return mark_dead(row_id, token, error)
+    delay = retry_after if retry_after is not None else backoff(row.attempts)
+    row.state, row.claimed_by, row.claimed_until = PENDING, None, None
+    row.next_attempt_at = now_utc() + timedelta(seconds=delay)
+    row.last_error = describe(error)
+    db.session.flush()
+    return PENDING
+
+
+def mark_dead(row_id: int, token: str, error: SendError) -> str:
+    """Park a message no retry will send; the admin pages list these."""
+    row = _claimed(row_id, token)
+    if row is None:
+        return "gone"
+    row.state, row.claimed_by, row.claimed_until = DEAD, None, None
+    row.last_error = describe(error)
+    db.session.flush()
+    return DEAD
+
+
+def fall_back(
+    row_id: int, token: str, error: SendError, next_channel: str,
+) -> OutboxMessage | None:
+    """Close this row as unreachable by its channel and queue the same message on the next."""
+    row = _claimed(row_id, token)
+    if row is None:
+        return None
+    row.state, row.claimed_by, row.claimed_until = FAILED, None, None
+    row.last_error = describe(error)
+    base = row.idempotency_key.split(":fb:")[0]
+    return enqueue(row.kind, channel=next_channel, key=f"{base}:fb:{next_channel}",
+                   member_id=row.member_id, card_id=row.card_id,
+                   campaign_member_id=row.campaign_member_id, payload=dict(row.payload))
+
+
+def backoff(attempts: int) -> float:
+    """Return seconds to wait after the ``attempts``-th failed try: doubling, capped, jittered."""
+    base = float(setting("NOTIFY_BACKOFF_SECONDS")) * 2 ** max(0, attempts - 1)
+    return min(base, float(setting("NOTIFY_BACKOFF_CAP_SECONDS"))) * random.uniform(0.8, 1.0)
+
+
+def describe(error: SendError) -> str:
+    """Return the error as stored for admins (provider code and Chinese reason)."""
+    text = f"[{error.code}] {error.message}" if error.code else error.message
+    return text[:255]
+
+
+def counts() -> dict[str, Counter[str]]:
+    """Return, per channel, how many messages are in each state."""
+    out: dict[str, Counter[str]] = {}
+    for channel, state, n in db.session.execute(
+        select(OutboxMessage.channel, OutboxMessage.state, func.count())
+        .group_by(OutboxMessage.channel, OutboxMessage.state)
+    ):
+        out.setdefault(channel, Counter())[state] = n
+    return out
+
+
+def _claimed(row_id: int, token: str) -> OutboxMessage | None:
+    # Only the claim holder records a failure: if the lease ran out and another worker took
+    # the row (or already sent it), that worker's outcome stands.
+    row = db.session.get(OutboxMessage, row_id, populate_existing=True)
+    if row is None or row.state != SENDING or row.claimed_by != token:
+        return None
+    return row
+
+
+def _evidence(row: OutboxMessage, kind: str, key: str, payload: bytes | None = None) -> None:
+    if row.kind == NOTICE or row.card_id is None:
+        return  # notices to admins are not facts about a member's card
+    card = db.session.get(Card, row.card_id)
+    assert card is not None
+    ledger.record_event(
+        kind, card, actor=f"outbox:{row.channel}", channel=row.channel,
+        provider_msg_id=row.provider_msg_id, payload=payload, idempotency_key=key,
+        data={"outbox": row.id, "message": row.kind, "key": row.idempotency_key},
+    )
