@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,7 +128,7 @@ def _local(kind: str) -> str:
     return {"town": "village", "street": "community"}.get(kind, "department")
 
 
-def _unique(used: set[str], make: Any) -> str:
+def _unique(used: set[str], make: Callable[[], str]) -> str:
     for _ in range(50):
         name = make()
         if name not in used:
