@@ -223,3 +223,29 @@ def test_the_roster_is_found_behind_an_instructions_sheet(
     wb.save(path)
     result = _import(runner, path)
     assert result.exit_code == 0 and "新增 1 人" in result.output, result.output
+
+
+def test_reimport_of_a_changed_record_reasks_a_member_who_had_confirmed(
+        app: Flask, runner: Any, tree: None, tmp_path: Path) -> None:
+    from datetime import date
+
+    from service.campaign.campaigns import start_campaign
+    from service.campaign.workflow import confirm
+    from service.models import CampaignMember
+    from service.roster.orgs import find_org
+
+    first = person(1)
+    assert _import(runner, write_member_roster(tmp_path / "a.xlsx", [first])).exit_code == 0
+    with app.app_context():
+        campaign = start_campaign(find_org(COMMITTEE), date(2099, 1, 1), actor="test")
+        cm = db.session.scalar(select(CampaignMember))
+        confirm(cm.card_id, member_id=cm.member_id, channel="wechat", identity="bound_openid",
+                actor=f"member:{cm.member_id}")
+        db.session.commit()
+        confirmed_card = cm.card_id
+        campaign_id = campaign.id
+    changed = dict(first, 家庭住址="湖南省邵阳县塘渡口镇建设路9号")
+    assert _import(runner, write_member_roster(tmp_path / "b.xlsx", [changed])).exit_code == 0
+    with app.app_context():
+        cm = db.session.scalar(select(CampaignMember).where(CampaignMember.campaign_id == campaign_id))
+        assert cm.state == "pending" and cm.card_id != confirmed_card

@@ -19,6 +19,7 @@ from service.records.problems import WARNING
 from service.records.text import strip_all_spaces
 from service.records.xlsx_read import CellProblem, SheetHeader
 from service.roster import history
+from service.campaign.workflow import record_changed
 from service.roster.members import COLUMN_KEYS, bulk_row, update_member
 
 CHUNK = 1000
@@ -137,6 +138,8 @@ def write_members(pending: list[_Pending], filename: str, result: ImportResult,
             if member is None:
                 continue
             if update_member(member, p.record, None, actor=ACTOR, source=SOURCE, basis=basis):
+                # A card already put to the member no longer shows their record: re-ask them.
+                record_changed(member.id, actor=ACTOR)
                 result.updated += 1
             else:
                 result.unchanged += 1
