@@ -16,6 +16,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 
 from service.campaign.transaction import run_unit
 from service.extensions import db
@@ -38,6 +39,9 @@ def drain(
 ) -> Counter[str]:
     """Send due messages until none are left (``once``) or ``should_stop`` says so.
 
+    Each claimed batch is sent message by message, then its outcomes are recorded in one
+    transaction (one commit per batch, not per message). A crash before that commit leaves
+    the whole batch leased to the dead worker: those rows are the ones that may go out twice.
     Return how many rows ended in each outcome.
     """
     outcomes: Counter[str] = Counter()
@@ -48,19 +52,28 @@ def drain(
                 break
             time.sleep(idle_sleep)
             continue
+        records: list[Record] = []
         for row_id in ids:
-            outcomes[process(row_id)] += 1
+            records.append(process(row_id))
             if should_stop():
                 break  # the rest of the batch goes back when the lease runs out
+        outcomes.update(run_unit(partial(_record_all, records)))
     return outcomes
 
 
-def process(row_id: int) -> str:
-    """Send one claimed row and record what happened; return the outcome."""
+Record = Callable[[], str]  # writes one row's outcome in the caller's transaction
+
+
+def _record_all(records: list[Record]) -> list[str]:
+    return [record() for record in records]
+
+
+def process(row_id: int) -> Record:
+    """Send one claimed row; return the step that records what happened."""
     row = db.session.get(OutboxMessage, row_id, populate_existing=True)
     if row is None or row.state != SENDING or not row.claimed_by:
         db.session.rollback()
-        return "skipped"
+        return lambda: "skipped"
     token, channel_name, member_id = row.claimed_by, row.channel, row.member_id
     try:
         msg = compose(row)
@@ -68,32 +81,35 @@ def process(row_id: int) -> str:
     except LookupError as exc:
         db.session.rollback()
         error = PermanentFailure(f"无法组成消息：{exc}")
-        return run_unit(lambda: outbox.mark_dead(row_id, token, error))
+        return partial(outbox.mark_dead, row_id, token, error)
     db.session.rollback()  # hold no transaction (or lock) while the provider answers
     try:
         result = send(channel, msg)
     except NotReachable as exc:
-        nxt = router.next_channel(member_id, channel_name)
-        if nxt is None:
-            return run_unit(lambda: outbox.mark_dead(row_id, token, exc))
-        run_unit(lambda: outbox.fall_back(row_id, token, exc, nxt))
-        return "fell_back"
+        return partial(_fall_back, row_id, token, exc, member_id, channel_name)
     except Deferred as exc:
-        return run_unit(lambda: outbox.mark_retry(
-            row_id, token, exc, retry_after=exc.retry_after, count_attempt=False))
+        return partial(outbox.mark_retry, row_id, token, exc, retry_after=exc.retry_after,
+                       count_attempt=False)
     except TokenExpired as exc:  # the channel already refreshed once and retried once
-        return run_unit(lambda: outbox.mark_retry(row_id, token, exc,
-                                                  retry_after=TOKEN_RETRY_SECONDS))
+        return partial(outbox.mark_retry, row_id, token, exc, retry_after=TOKEN_RETRY_SECONDS)
     except PermanentFailure as exc:
-        return run_unit(lambda: outbox.mark_dead(row_id, token, exc))
+        return partial(outbox.mark_dead, row_id, token, exc)
     except SendError as exc:
-        return run_unit(lambda: outbox.mark_retry(row_id, token, exc))
+        return partial(outbox.mark_retry, row_id, token, exc)
     except OSError as exc:  # a channel that let a network error through: transient
         log.warning("outbox %s: %s", row_id, type(exc).__name__)
         error = SendError(f"网络错误：{type(exc).__name__}")
-        return run_unit(lambda: outbox.mark_retry(row_id, token, error))
-    run_unit(lambda: outbox.mark_sent(row_id, result))
-    return "sent"
+        return partial(outbox.mark_retry, row_id, token, error)
+    return lambda: "sent" if outbox.mark_sent(row_id, result) else "skipped"
+
+
+def _fall_back(row_id: int, token: str, exc: NotReachable, member_id: int | None,
+               channel_name: str) -> str:
+    nxt = router.next_channel(member_id, channel_name)
+    if nxt is None:
+        return outbox.mark_dead(row_id, token, exc)
+    outbox.fall_back(row_id, token, exc, nxt)
+    return "fell_back"
 
 
 def send(channel: Channel, msg: Outgoing) -> SendResult:
