@@ -159,3 +159,16 @@ def _make_due(row_id: int) -> None:
     db.session.execute(OutboxMessage.__table__.update().where(OutboxMessage.id == row_id)
                        .values(next_attempt_at=now_utc() - timedelta(seconds=1)))
     db.session.commit()
+
+
+def test_a_delivery_receipt_is_evidenced_once(app_ctx: Flask) -> None:
+    started(members_per_branch=1)
+    first = _rows()[0].id
+    assert not run_unit(lambda: outbox.mark_delivered(first))  # not sent yet: refused
+    drain("w", once=True)
+    assert run_unit(lambda: outbox.mark_delivered(first, payload=b'[{"success":true}]'))
+    assert not run_unit(lambda: outbox.mark_delivered(first))  # a provider re-push
+    delivered = db.session.scalars(select(EvidenceEntry).where(
+        EvidenceEntry.kind == ledger.DELIVERED)).all()
+    assert len(delivered) == 1 and delivered[0].payload_sha256 is not None
+    assert _rows()[0].state == "delivered" and verify_chain().ok

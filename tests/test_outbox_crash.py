@@ -1,4 +1,4 @@
-"""Workers killed with SIGKILL at random moments lose nothing and send twice only what was in flight.
+"""Workers SIGKILLed at random moments lose nothing and resend only what they held in flight.
 
 Real `flask outbox drain` processes send a campaign's cards through the Aliyun fake while the
 test kills one with SIGKILL every few hundred milliseconds and starts a new one in its place.
