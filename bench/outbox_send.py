@@ -84,10 +84,9 @@ def main() -> None:
             db.create_all()
             t0 = time.perf_counter()
             load(args.members, 1)
-            root = db.session.scalars(select(Org).where(Org.parent_id.is_(None))).first()
-            assert root is not None
             deadline = datetime.now().date() + timedelta(days=30)
-            start_campaign(root, deadline, actor="bench")  # all committees would be the same
+            for root in db.session.scalars(select(Org).where(Org.parent_id.is_(None))).all():
+                start_campaign(root, deadline, actor="bench")  # one campaign per committee
             db.session.commit()
             queued = db.session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
             print(f"seeded {queued} queued cards in {time.perf_counter() - t0:.1f} s")
