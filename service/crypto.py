@@ -6,12 +6,13 @@ import base64
 import hashlib
 import hmac
 import os
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, current_app
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -66,10 +67,10 @@ def blind_index(value: str | None, purpose: str) -> str | None:
     return None if value is None else cipher().blind_index(value, purpose)
 
 
-class EncryptedString(TypeDecorator[str]):
-    """A string column stored encrypted. Compare through its blind index, never by value."""
+class EncryptedColumn(TypeDecorator[str]):
+    """A column stored AES-GCM encrypted. Compare through a blind index, never by value."""
 
-    impl = String(160)
+    impl: Any = String(160)
     cache_ok = True
 
     def __init__(self, purpose: str) -> None:
@@ -81,3 +82,17 @@ class EncryptedString(TypeDecorator[str]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else cipher().decrypt(value, self.purpose)
+
+
+class EncryptedString(EncryptedColumn):
+    """A short personal number (ID, phone): the sealed value fits in VARCHAR(160)."""
+
+    impl = String(160)
+    cache_ok = True  # SQLAlchemy reads it from each class's own namespace
+
+
+class EncryptedText(EncryptedColumn):
+    """A long value, such as a card snapshot holding the 16 items."""
+
+    impl = Text
+    cache_ok = True

@@ -87,12 +87,12 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     def render_item(type_, obj, autogen_context):
-        # Encrypted columns are plain VARCHARs in the database; migrations must not import
+        # Encrypted columns are plain VARCHAR/TEXT in the database; migrations must not import
         # the app's type, whose meaning (the key) lives outside the schema.
-        from service.crypto import EncryptedString
+        from service.crypto import EncryptedColumn
 
-        if type_ == "type" and isinstance(obj, EncryptedString):
-            return "sa.String(length=160)"
+        if type_ == "type" and isinstance(obj, EncryptedColumn):
+            return f"sa.{obj.impl!r}"
         return False
 
     conf_args = current_app.extensions['migrate'].configure_args

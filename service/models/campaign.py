@@ -6,12 +6,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 
 from service.clock import now_utc
-from service.crypto import cipher
+from service.crypto import EncryptedText
 from service.extensions import db
 from service.models.member import Member
 from service.models.org import Org
@@ -36,23 +34,6 @@ SETTLED_STATES = frozenset({CONFIRMED, PROXY_CONFIRMED})
 
 OPEN = "open"
 CLOSED = "closed"
-
-
-class EncryptedText(TypeDecorator[str]):
-    """A long text column stored AES-GCM encrypted (EncryptedString is capped at 160 chars)."""
-
-    impl = Text
-    cache_ok = True
-
-    def __init__(self, purpose: str) -> None:
-        super().__init__()
-        self.purpose = purpose
-
-    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else cipher().encrypt(value, self.purpose)
-
-    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else cipher().decrypt(value, self.purpose)
 
 
 class Campaign(db.Model):

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from service.crypto import EncryptedText
 from service.extensions import db
-from service.models.campaign import CampaignMember, Card, EncryptedText
+from service.models.campaign import CampaignMember, Card
 from service.schema import BigId, created_at, intpk
 
 OPEN = "open"
