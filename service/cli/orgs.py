@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from service import audit
 from service.cli.xlsx_common import (
-    echo_problems, open_scope, refuse_bad_sheet, report_errors, save_export,
+    echo_problems, import_options, open_scope, refuse_bad_sheet, report_errors, save_export,
 )
 from service.clock import today_local
 from service.extensions import db
@@ -21,11 +21,7 @@ group = AppGroup("orgs", help="党组织：导入、导出《党组织和所在�
 
 
 @group.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="只检查并报告，不写入")
-@click.option("--skip-invalid", is_flag=True, help="跳过有错误的行，导入其余各行")
-@click.option("--errors-out", type=click.Path(dir_okay=False, path_type=Path),
-              help="把错误报告写成输入表格的副本（标出错误单元格，并加“错误原因”列）")
+@import_options
 def import_orgs(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Path | None) -> None:
     """Import a 党组织和所在单位信息汇总表 (附件3) and its 附页."""
     with refuse_bad_sheet():

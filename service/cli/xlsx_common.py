@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
-
 import zipfile
+from typing import IO, Any
 
 import click
 from openpyxl.utils.exceptions import InvalidFileException
@@ -21,6 +20,19 @@ from service.records.xlsx_read import CellProblem, SheetFormatError
 from service.roster.orgs import find_org
 
 MAX_SHOWN = 200  # past this the console is no place to read them: use --errors-out
+
+
+def import_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the FILE argument and the options every roster import takes."""
+    for decorate in reversed((
+        click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+        click.option("--dry-run", is_flag=True, help="只检查并报告，不写入"),
+        click.option("--skip-invalid", is_flag=True, help="跳过有错误的行，导入其余各行"),
+        click.option("--errors-out", type=click.Path(dir_okay=False, path_type=Path),
+                     help="把错误报告写成输入表格的副本（标出错误单元格，并加“错误原因”列）"),
+    )):
+        command = decorate(command)
+    return command
 
 
 @contextmanager
