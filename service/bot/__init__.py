@@ -1,0 +1,1 @@
+"""Member-facing side: WeChat callback, SMS inbound, member card pages, mini-program API."""
