@@ -12,7 +12,8 @@ from flask.cli import AppGroup
 from service import audit
 from service.clock import today_local
 from service.cli.xlsx_common import (
-    echo_problems, import_options, open_scope, refuse_bad_sheet, report_errors, save_export,
+    echo_problems, finish_import, import_options, open_scope, refuse_bad_sheet, report_errors,
+    save_export,
 )
 from service.extensions import db
 from service.records.member_sheet import read_members, write_members
@@ -50,13 +51,7 @@ def import_members(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Pa
         except Exception:
             db.session.rollback()
             raise
-    click.echo(result.summary())
-    if dry_run:
-        click.echo("（试运行：未写入任何数据）")
-    elif blocked:
-        raise click.ClickException(
-            f"有 {result.error_rows} 行错误，未导入任何数据；请改正后重新导入，"
-            "或加 --skip-invalid 只导入无误的行")
+    finish_import(result.summary(), result.error_rows, dry_run=dry_run, blocked=bool(blocked))
 
 
 @group.command("export")

@@ -10,7 +10,8 @@ from flask.cli import AppGroup
 
 from service import audit
 from service.cli.xlsx_common import (
-    echo_problems, import_options, open_scope, refuse_bad_sheet, report_errors, save_export,
+    echo_problems, finish_import, import_options, open_scope, refuse_bad_sheet, report_errors,
+    save_export,
 )
 from service.clock import today_local
 from service.extensions import db
@@ -43,13 +44,7 @@ def import_orgs(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Path 
         rows = {sheet.header.sheet: sheet.header.header_rows[0]}
         rows.update({p.sheet: 3 for p in result.problems if p.sheet not in rows})
         report_errors(file, errors_out, result.problems, rows)
-    click.echo(result.summary())
-    if dry_run:
-        click.echo("（试运行：未写入任何数据）")
-    elif blocked:
-        raise click.ClickException(
-            f"有 {result.error_rows} 行错误，未导入任何数据；请改正后重新导入，"
-            "或加 --skip-invalid 只导入无误的行")
+    finish_import(result.summary(), result.error_rows, dry_run=dry_run, blocked=bool(blocked))
 
 
 @group.command("export")

@@ -35,6 +35,17 @@ def import_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def finish_import(summary: str, error_rows: int, *, dry_run: bool, blocked: bool) -> None:
+    """Print the import summary, and refuse (exit non-zero) when errors blocked the import."""
+    click.echo(summary)
+    if dry_run:
+        click.echo("（试运行：未写入任何数据）")
+    elif blocked:
+        raise click.ClickException(
+            f"有 {error_rows} 行错误，未导入任何数据；请改正后重新导入，"
+            "或加 --skip-invalid 只导入无误的行")
+
+
 @contextmanager
 def refuse_bad_sheet() -> Iterator[None]:
     """Turn an unreadable workbook into a Chinese CLI refusal."""
