@@ -23,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from service import create_app  # noqa: E402
 from service.extensions import db  # noqa: E402
@@ -32,28 +32,17 @@ from service.models import Member, Org  # noqa: E402
 from service.quality.export import write_xlsx  # noqa: E402
 from service.quality.report import build_report  # noqa: E402
 from service.records.synthetic import synthetic_roster  # noqa: E402
-from service.roster.members import bulk_row, member_record  # noqa: E402
-from service.roster.orgs import create_org  # noqa: E402
+from service.roster.demo import seed_members, seed_orgs  # noqa: E402
+from service.roster.members import member_record  # noqa: E402
 
 TODAY = date(2024, 6, 1)
 
 
 def load(members: int, seed: int) -> None:
-    """Insert the synthetic roster: orgs through the use case, members by Core bulk insert."""
+    """Insert the synthetic roster through the demo seeding use case."""
     roster = synthetic_roster(members, seed, TODAY)
-    made: dict[int, Org] = {}
-    for plan in roster.orgs:
-        made[plan.index] = create_org(made.get(plan.parent) if plan.parent is not None else None,
-                                      units=plan.units, **plan.org_fields())
-    ids = {plan.name: made[plan.index].id for plan in roster.orgs}
-    rows: list[dict[str, Any]] = []
-    for org, record in roster.records():
-        rows.append(bulk_row(record, ids[org.name]))
-        if len(rows) == 2000:
-            db.session.execute(insert(Member), rows)
-            rows = []
-    if rows:
-        db.session.execute(insert(Member), rows)
+    for _ in seed_members(roster, seed_orgs(roster)):
+        pass
     db.session.commit()
 
 

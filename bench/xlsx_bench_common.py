@@ -17,14 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask import Flask  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
 
 from service import create_app  # noqa: E402
 from service.extensions import db  # noqa: E402
-from service.models import Member, Org  # noqa: E402
 from service.records.synthetic import synthetic_roster  # noqa: E402
-from service.roster.members import bulk_row  # noqa: E402
-from service.roster.orgs import create_org  # noqa: E402
+from service.roster.demo import seed_members, seed_orgs  # noqa: E402
 
 TODAY = date(2024, 6, 1)
 DATA_KEY = "YmVuY2gtb25seS1kYXRhLWtleS0zMi1ieXRlcy1sbyE="  # bench databases only
@@ -37,27 +34,16 @@ def make_app(workdir: Path) -> Flask:
                       instance_path=str(workdir / "instance"))
 
 
-def load_roster(members: int, seed: int, with_members: bool = True) -> dict[str, int]:
-    """Create the schema and the synthetic org tree (and its members); return org ids by name."""
+def load_roster(members: int, seed: int, with_members: bool = True) -> None:
+    """Create the schema and the synthetic org tree, and its members, via the demo seeding."""
     db.drop_all()
     db.create_all()
     roster = synthetic_roster(members, seed, TODAY)
-    made: dict[int, Org] = {}
-    for plan in roster.orgs:
-        made[plan.index] = create_org(made.get(plan.parent) if plan.parent is not None else None,
-                                      units=plan.units, **plan.org_fields())
-    ids = {plan.name: made[plan.index].id for plan in roster.orgs}
+    org_ids = seed_orgs(roster)
     if with_members:
-        rows: list[dict[str, Any]] = []
-        for org, record in roster.records():
-            rows.append(bulk_row(record, ids[org.name]))
-            if len(rows) == 2000:
-                db.session.execute(insert(Member), rows)
-                rows = []
-        if rows:
-            db.session.execute(insert(Member), rows)
+        for _ in seed_members(roster, org_ids):
+            pass
     db.session.commit()
-    return ids
 
 
 def synthetic_records(members: int, seed: int) -> Any:
