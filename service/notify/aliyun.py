@@ -23,7 +23,7 @@ from urllib.parse import quote, urlencode
 
 from service.notify import transport
 from service.notify.channel import (
-    Deferred, NotReachable, Outgoing, PermanentFailure, SendError, SendResult,
+    Deferred, NotReachable, Outgoing, PermanentFailure, SendError, SendResult, TemplateSms,
 )
 
 NAME = "sms_aliyun"
@@ -49,7 +49,7 @@ def sign(params: Mapping[str, str], secret: str, method: str = "POST") -> str:
 
 
 @dataclass
-class AliyunSms:
+class AliyunSms(TemplateSms):
     """Send cards and reminders as Aliyun template SMS; the outbox id travels as OutId."""
 
     access_key_id: str
@@ -74,18 +74,7 @@ class AliyunSms:
             timeout=float(config.get("NOTIFY_HTTP_TIMEOUT", 5.0)),
         )
 
-    def send_card(self, msg: Outgoing) -> SendResult:
-        return self._send(msg, self.templates["card"])
-
-    def send_reminder(self, msg: Outgoing) -> SendResult:
-        return self._send(msg, self.templates["reminder"])
-
-    def send_notice(self, msg: Outgoing) -> SendResult:
-        raise NotReachable("短信渠道不发送管理员通知", code="unsupported")
-
-    def _send(self, msg: Outgoing, template: str) -> SendResult:
-        if not msg.phone:
-            raise NotReachable("党员没有登记手机号码", code="no_phone")
+    def _post(self, msg: Outgoing, template: str) -> SendResult:
         params = {
             "AccessKeyId": self.access_key_id, "Action": "SendSms", "Format": "JSON",
             "RegionId": "cn-hangzhou", "SignatureMethod": "HMAC-SHA1",

@@ -78,3 +78,30 @@ class Channel(Protocol):
     def send_reminder(self, msg: Outgoing) -> SendResult: ...
 
     def send_notice(self, msg: Outgoing) -> SendResult: ...
+
+
+class TemplateSms:
+    """Shared shape of the SMS providers: cards and reminders as approved templates, no notices.
+
+    A provider supplies ``templates`` (message kind → template id) and ``_post``.
+    """
+
+    templates: dict[str, str]
+
+    def send_card(self, msg: Outgoing) -> SendResult:
+        return self._send(msg, self.templates["card"])
+
+    def send_reminder(self, msg: Outgoing) -> SendResult:
+        return self._send(msg, self.templates["reminder"])
+
+    def send_notice(self, msg: Outgoing) -> SendResult:
+        raise NotReachable("短信渠道不发送管理员通知", code="unsupported")
+
+    def _send(self, msg: Outgoing, template: str) -> SendResult:
+        if not msg.phone:
+            raise NotReachable("党员没有登记手机号码", code="no_phone")
+        return self._post(msg, template)
+
+    def _post(self, msg: Outgoing, template: str) -> SendResult:
+        raise NotImplementedError
+

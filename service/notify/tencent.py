@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from service.notify import transport
 from service.notify.channel import (
-    Deferred, NotReachable, Outgoing, PermanentFailure, SendError, SendResult,
+    Deferred, NotReachable, Outgoing, PermanentFailure, SendError, SendResult, TemplateSms,
 )
 
 NAME = "sms_tencent"
@@ -62,7 +62,7 @@ def authorization(secret_id: str, secret_key: str, host: str, payload: bytes,
 
 
 @dataclass
-class TencentSms:
+class TencentSms(TemplateSms):
     """Send cards and reminders as Tencent template SMS."""
 
     secret_id: str
@@ -89,18 +89,7 @@ class TencentSms:
             timeout=float(config.get("NOTIFY_HTTP_TIMEOUT", 5.0)),
         )
 
-    def send_card(self, msg: Outgoing) -> SendResult:
-        return self._send(msg, self.templates["card"])
-
-    def send_reminder(self, msg: Outgoing) -> SendResult:
-        return self._send(msg, self.templates["reminder"])
-
-    def send_notice(self, msg: Outgoing) -> SendResult:
-        raise NotReachable("短信渠道不发送管理员通知", code="unsupported")
-
-    def _send(self, msg: Outgoing, template: str) -> SendResult:
-        if not msg.phone:
-            raise NotReachable("党员没有登记手机号码", code="no_phone")
+    def _post(self, msg: Outgoing, template: str) -> SendResult:
         p = msg.params
         token = (msg.link or "").split("/m/", 1)[-1]
         payload = json.dumps({
