@@ -7,9 +7,9 @@ MARIADB_PORT ?= 33306
 MARIADB_URL := mysql+pymysql://mc:mc@127.0.0.1:$(MARIADB_PORT)/member_confirm_test
 # Debian packages the product needs (a TrueType CJK font for the printed forms) and those the
 # test suite drives for real (database server, PDF rendering to images, LibreOffice opening
-# the exported workbooks).
+# the exported workbooks, Chromium driving the pages).
 RUN_DEBS := fonts-wqy-microhei
-TEST_DEBS := $(RUN_DEBS) mariadb-server poppler-utils libreoffice-calc-nogui python3-uno
+TEST_DEBS := $(RUN_DEBS) mariadb-server poppler-utils libreoffice-calc-nogui python3-uno chromium
 
 .PHONY: demo serve test test-sqlite test-mariadb debs clean
 

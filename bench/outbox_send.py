@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -49,7 +49,7 @@ def bare_loop(url: str, n: int, secret: str, key_id: str) -> float:
             "AccessKeyId": key_id, "Action": "SendSms", "Format": "JSON",
             "RegionId": "cn-hangzhou", "SignatureMethod": "HMAC-SHA1",
             "SignatureNonce": uuid.uuid4().hex, "SignatureVersion": "1.0",
-            "Timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "Version": "2017-05-25", "PhoneNumbers": f"139{i:08d}", "SignName": "测试党委",
             "TemplateCode": "SMS_CARD_1", "OutId": str(i),
             "TemplateParam": json.dumps({"name": "张三", "code": "K7M2QX", "token": "t"},

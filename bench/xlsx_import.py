@@ -21,7 +21,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from xlsx_bench_common import (  # noqa: E402
-    TODAY, load_roster, make_app, measure, run_child, synthetic_records,
+    TODAY,
+    load_roster,
+    make_app,
+    measure,
+    run_child,
+    synthetic_records,
 )
 
 from service.extensions import db  # noqa: E402

@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from factories import make_member, make_org
 from flask import Flask
 
-from factories import make_member, make_org
 from service.extensions import db
 
 LO_OPEN = Path(__file__).with_name("lo_open.py")

@@ -9,16 +9,16 @@ from typing import Any
 
 import msoffcrypto
 import pytest
+from factories import make_member, make_org
 from flask import Flask
 from openpyxl import load_workbook
 from sqlalchemy import select
+from xlsx_helpers import BRANCH_A, BRANCH_B, COMMITTEE, person, tricky, write_member_roster
 
-from factories import make_member, make_org
 from service.extensions import db
 from service.models import Member
 from service.records.xlsx_crypto import decrypt_workbook
 from service.roster.members import member_record
-from xlsx_helpers import BRANCH_A, BRANCH_B, COMMITTEE, person, tricky, write_member_roster
 
 INJECTED = '=HYPERLINK("http://example.invalid/x","点我")'
 
@@ -143,6 +143,7 @@ def test_password_export_opens_only_with_the_password(
 
 def test_writer_streams_from_any_iterator(tmp_path: Path) -> None:
     from factories import member_record as make_record
+
     from service.records.member_sheet import read_members, write_members
 
     records = (make_record(branch=BRANCH_A) for _ in range(5))

@@ -7,16 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import make_org, synthetic_id
 from flask import Flask
 from openpyxl import load_workbook
 from sqlalchemy import func, select
+from xlsx_helpers import BRANCH_A, BRANCH_B, COMMITTEE, LABELS, person, tricky, write_member_roster
 
-from factories import make_org, synthetic_id
 from service.extensions import db
 from service.models import Member, MemberVersion
 from service.records.error_report import ERROR_FILL, REASON_HEADER
 from service.roster.members import find_by_id_number, member_record
-from xlsx_helpers import BRANCH_A, BRANCH_B, COMMITTEE, LABELS, person, tricky, write_member_roster
 
 
 @pytest.fixture

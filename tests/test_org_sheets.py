@@ -8,10 +8,10 @@ from typing import Any
 from flask import Flask
 from openpyxl import load_workbook
 from sqlalchemy import select
+from xlsx_helpers import COMMITTEE, write_org_roster
 
 from service.extensions import db
 from service.models import Org
-from xlsx_helpers import COMMITTEE, write_org_roster
 
 USCC = "91110106700109904W"  # the example code printed in seed 002
 BRANCH = ["中共测试县林业局机关第一支部委员会", "631", "与上级党组织相同", "张三", "李四",

@@ -19,7 +19,13 @@ from service.errors import Forbidden, ServiceError
 from service.extensions import db
 from service.models import AuditLog, Card, CorrectionRequest, EvidenceEntry, MemberVersion
 from service.models.campaign import (
-    CONFIRMED, DISPUTED, DRAFT, PENDING, PROXY_CONFIRMED, STATE_LABELS, UNREACHABLE,
+    CONFIRMED,
+    DISPUTED,
+    DRAFT,
+    PENDING,
+    PROXY_CONFIRMED,
+    STATE_LABELS,
+    UNREACHABLE,
 )
 from service.roster.members import update_member
 from tests.workflow_helpers import PNG, cm_of, confirm_kwargs, started, yesterday

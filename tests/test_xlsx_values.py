@@ -8,8 +8,15 @@ import pytest
 
 from service.records import codes
 from service.records.xlsx_values import (
-    CellError, cell_text, lost_leading_zero, neutralize, parse_code, parse_date,
-    parse_year_month, parse_yes_no, unquote,
+    CellError,
+    cell_text,
+    lost_leading_zero,
+    neutralize,
+    parse_code,
+    parse_date,
+    parse_year_month,
+    parse_yes_no,
+    unquote,
 )
 
 

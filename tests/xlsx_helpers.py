@@ -7,9 +7,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-
 from factories import synthetic_id
+from openpyxl import Workbook, load_workbook
 
 COMMITTEE = "中共测试县林业局委员会"
 BRANCH_A = "中共测试县林业局机关第一支部委员会"

@@ -14,7 +14,11 @@ from service.errors import Conflict, NotFound, ServiceError
 from service.extensions import db
 from service.models import Campaign, CampaignMember, Member, Org
 from service.models.campaign import (
-    CONFIRMED, OPEN, PROXY_CONFIRMED, STATE_LABELS, UNREACHABLE,
+    CONFIRMED,
+    OPEN,
+    PROXY_CONFIRMED,
+    STATE_LABELS,
+    UNREACHABLE,
 )
 from service.models.member import ACTIVE
 from service.roster.orgs import in_subtree

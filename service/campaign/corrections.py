@@ -11,7 +11,13 @@ from sqlalchemy import select
 from service.campaign import ledger
 from service.campaign.canonical import canonical_hash, canonical_json, sha256_hex
 from service.campaign.states import (
-    InvalidTransition, StaleCard, membership, move, new_card, open_campaign, require_state,
+    InvalidTransition,
+    StaleCard,
+    membership,
+    move,
+    new_card,
+    open_campaign,
+    require_state,
 )
 from service.clock import now_utc, today_local
 from service.errors import Forbidden, NotFound, ServiceError

@@ -16,7 +16,13 @@ from sqlalchemy import select
 from service.campaign import consent, ledger
 from service.campaign.canonical import sha256_hex
 from service.campaign.states import (
-    InvalidTransition, StaleCard, card_is_current, membership, move, new_card, open_campaign,
+    InvalidTransition,
+    StaleCard,
+    card_is_current,
+    membership,
+    move,
+    new_card,
+    open_campaign,
     require_state,
 )
 from service.clock import now_utc, today_local
@@ -24,11 +30,17 @@ from service.errors import Forbidden, NotFound, ServiceError
 from service.extensions import db
 from service.models import Attachment, Campaign, CampaignMember, Card, EvidenceEntry, Member
 from service.models.campaign import (
-    CONFIRMED, DISPUTED, DRAFT, OPEN, PENDING, PROXY_CONFIRMED, SETTLED_STATES, UNREACHABLE,
+    CONFIRMED,
+    DISPUTED,
+    DRAFT,
+    OPEN,
+    PENDING,
+    PROXY_CONFIRMED,
+    SETTLED_STATES,
+    UNREACHABLE,
 )
-from service.models.correction import CorrectionRequest
 from service.models.correction import OPEN as REQUEST_OPEN
-from service.models.correction import WITHDRAWN
+from service.models.correction import WITHDRAWN, CorrectionRequest
 from service.models.member import MemberVersion
 from service.roster.members import update_member
 

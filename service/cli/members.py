@@ -10,11 +10,16 @@ import click
 from flask.cli import AppGroup
 
 from service import audit
-from service.clock import today_local
 from service.cli.xlsx_common import (
-    echo_problems, finish_import, import_options, open_scope, refuse_bad_sheet, report_errors,
+    echo_problems,
+    finish_import,
+    import_options,
+    open_scope,
+    refuse_bad_sheet,
+    report_errors,
     save_export,
 )
+from service.clock import today_local
 from service.extensions import db
 from service.records.member_sheet import read_members, write_members
 from service.roster import exporting, importing

@@ -10,7 +10,12 @@ from flask.cli import AppGroup
 
 from service import audit
 from service.cli.xlsx_common import (
-    echo_problems, finish_import, import_options, open_scope, refuse_bad_sheet, report_errors,
+    echo_problems,
+    finish_import,
+    import_options,
+    open_scope,
+    refuse_bad_sheet,
+    report_errors,
     save_export,
 )
 from service.clock import today_local

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-import zipfile
 from typing import IO, Any
 
 import click

@@ -2,15 +2,18 @@
 
 from service.models.admin_user import AdminUser
 from service.models.audit import AuditLog
+from service.models.call_task import CallTask
 from service.models.campaign import Campaign, CampaignMember, Card
+from service.models.channel import ChannelBinding
 from service.models.correction import CorrectionRequest
 from service.models.evidence import Attachment, EvidenceEntry, EvidenceHead
+from service.models.inbox import InboxMessage
 from service.models.member import Member, MemberVersion
 from service.models.org import Org, Unit
 from service.models.outbox import OutboxMessage
 
 __all__ = [
-    "AdminUser", "Attachment", "AuditLog", "Campaign", "CampaignMember", "Card",
-    "CorrectionRequest", "EvidenceEntry", "EvidenceHead", "Member", "MemberVersion", "Org",
-    "OutboxMessage", "Unit",
+    "AdminUser", "Attachment", "AuditLog", "CallTask", "Campaign", "CampaignMember", "Card",
+    "ChannelBinding", "CorrectionRequest", "EvidenceEntry", "EvidenceHead", "InboxMessage",
+    "Member", "MemberVersion", "Org", "OutboxMessage", "Unit",
 ]

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from service.extensions import db
-from service.schema import BigId, created_at, intpk
 from service.models.org import Org
+from service.schema import BigId, created_at, intpk
 
 # DESIGN §8. The org scope is a subtree: the user sees their org and everything below it.
 ORG_DEPARTMENT = "org_department"  # 组织部门: read, review, sample

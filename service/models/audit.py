@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from service.extensions import db
 from service.schema import created_at, intpk
 
+
 class AuditLog(db.Model):
     """One audited action. Rows are only ever added."""
 
@@ -28,5 +29,3 @@ class AuditLog(db.Model):
 
     def __repr__(self) -> str:
         return f"<AuditLog {self.id} {self.action}>"
-
-_unused: datetime | None = None

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from service.clock import now_utc
 from service.crypto import EncryptedString, blind_index
 from service.extensions import db
-from service.schema import BigId, created_at, intpk
 from service.models.org import Org
+from service.schema import BigId, created_at, intpk
 
 ACTIVE = "active"
 

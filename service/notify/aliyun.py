@@ -17,13 +17,19 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from service.notify import transport
 from service.notify.channel import (
-    Deferred, NotReachable, Outgoing, PermanentFailure, SendError, SendResult, TemplateSms,
+    Deferred,
+    NotReachable,
+    Outgoing,
+    PermanentFailure,
+    SendError,
+    SendResult,
+    TemplateSms,
 )
 
 NAME = "sms_aliyun"
@@ -79,7 +85,7 @@ class AliyunSms(TemplateSms):
             "AccessKeyId": self.access_key_id, "Action": "SendSms", "Format": "JSON",
             "RegionId": "cn-hangzhou", "SignatureMethod": "HMAC-SHA1",
             "SignatureNonce": uuid.uuid4().hex, "SignatureVersion": "1.0",
-            "Timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "Version": "2017-05-25", "PhoneNumbers": msg.phone, "SignName": self.sign_name,
             "TemplateCode": template, "OutId": str(msg.outbox_id),
             "TemplateParam": json.dumps(template_params(msg), ensure_ascii=False),

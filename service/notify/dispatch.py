@@ -24,7 +24,13 @@ from service.models import OutboxMessage
 from service.models.outbox import CARD, NOTICE, REMINDER, SENDING
 from service.notify import outbox, router
 from service.notify.channel import (
-    Channel, Deferred, NotReachable, Outgoing, PermanentFailure, SendError, SendResult,
+    Channel,
+    Deferred,
+    NotReachable,
+    Outgoing,
+    PermanentFailure,
+    SendError,
+    SendResult,
     TokenExpired,
 )
 from service.notify.messages import compose

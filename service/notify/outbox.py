@@ -29,7 +29,13 @@ from service.clock import now_utc
 from service.extensions import db
 from service.models import Card, OutboxMessage
 from service.models.outbox import (
-    DEAD, DELIVERED, FAILED, NOTICE, PENDING, SENDING, SENT,
+    DEAD,
+    DELIVERED,
+    FAILED,
+    NOTICE,
+    PENDING,
+    SENDING,
+    SENT,
 )
 from service.notify.channel import SendError, SendResult
 

@@ -14,13 +14,19 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from service.notify import transport
 from service.notify.channel import (
-    Deferred, NotReachable, Outgoing, PermanentFailure, SendError, SendResult, TemplateSms,
+    Deferred,
+    NotReachable,
+    Outgoing,
+    PermanentFailure,
+    SendError,
+    SendResult,
+    TemplateSms,
 )
 
 NAME = "sms_tencent"
@@ -51,7 +57,7 @@ def signature(secret_key: str, date: str, string_to_sign: str) -> str:
 def authorization(secret_id: str, secret_key: str, host: str, payload: bytes,
                   timestamp: int) -> str:
     """Return the Authorization header for a JSON POST to ``host`` at ``timestamp``."""
-    date = datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d")
+    date = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
     canonical = ("POST\n/\n\ncontent-type:application/json; charset=utf-8\n"
                  f"host:{host}\n\ncontent-type;host\n{hashlib.sha256(payload).hexdigest()}")
     scope = f"{date}/{SERVICE}/tc3_request"

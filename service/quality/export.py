@@ -12,6 +12,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from service.clock import to_local
 from service.quality.report import Finding, OrgSummary, QualityReport
 from service.records.xlsx_values import neutralize
+from service.records.xlsx_write import save
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
 SUMMARY_HEADER = ("党组织", "党员数", "正式党员数", "预备党员数", "信息完整度", "错误数", "警告数")
@@ -80,7 +81,7 @@ def write_xlsx(report: QualityReport, target: str | IO[bytes]) -> None:
                          ("核查日期", report.today.isoformat()),
                          ("信息完整度计算方法", COMPLETENESS_NOTE)):
         about.append([label, safe_text(value)])
-    wb.save(target)
+    save(wb, target)
 
 
 def _summary_row(sheet: WriteOnlyWorksheet, s: OrgSummary) -> list[Any]:

@@ -16,11 +16,22 @@ from service.records import codes, divisions, fields, idcard, phones
 from service.records.validate import validate_member
 from service.records.xlsx_layout import MEMBER_LAYOUT, column_index
 from service.records.xlsx_read import (
-    CellProblem, SheetFormatError, SheetHeader, SheetRow, read_table,
+    CellProblem,
+    SheetFormatError,
+    SheetHeader,
+    SheetRow,
+    read_table,
 )
 from service.records.xlsx_values import (
-    CellError, cell_text, is_blank, lost_leading_zero, parse_choice, parse_code, parse_date,
-    parse_year_month, parse_yes_no,
+    CellError,
+    cell_text,
+    is_blank,
+    lost_leading_zero,
+    parse_choice,
+    parse_code,
+    parse_date,
+    parse_year_month,
+    parse_yes_no,
 )
 from service.records.xlsx_write import write_table
 

@@ -17,10 +17,14 @@ from service.records.text import strip_all_spaces
 from service.records.validate import validate_org
 from service.records.xlsx_layout import ORG_LAYOUT, UNIT_LAYOUT, UNIT_SHEET_TITLE, column_index
 from service.records.xlsx_read import (
-    CellProblem, SheetFormatError, SheetHeader, SheetRow, read_table,
+    CellProblem,
+    SheetFormatError,
+    SheetHeader,
+    SheetRow,
+    read_table,
 )
 from service.records.xlsx_values import CellError, cell_text, is_blank, parse_choice, parse_code
-from service.records.xlsx_write import start_sheet, write_rows
+from service.records.xlsx_write import save, start_sheet, write_rows
 
 _ORG_INDEX = column_index(ORG_LAYOUT)
 _UNIT_INDEX = column_index(UNIT_LAYOUT)
@@ -241,5 +245,5 @@ def write_orgs(
     extra = wb.create_sheet(UNIT_SHEET_TITLE[:31])
     start_sheet(extra, UNIT_LAYOUT, party, on)
     write_rows(extra, joint)
-    wb.save(target)
+    save(wb, target)
     return count

@@ -118,5 +118,19 @@ def write_table(
     ws = wb.create_sheet(title or layout.title)
     start_sheet(ws, layout, party, on or today_local())
     count = write_rows(ws, rows, progress)
-    wb.save(target)
+    save(wb, target)
     return count
+
+
+def save(wb: Workbook, target: str | Path | IO[bytes]) -> None:
+    """Save a write-only workbook; if saving fails, close its sheets' row writers anyway.
+
+    A write-only sheet holds an open generator until saved; left to the garbage collector it
+    raises "I/O operation on closed file" far from the real error.
+    """
+    try:
+        wb.save(target)
+    except BaseException:
+        for ws in wb.worksheets:
+            ws.close()
+        raise

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from service.campaign.workflow import record_changed
 from service.crypto import blind_index
 from service.extensions import db
 from service.models import Member, MemberVersion, Org
@@ -19,7 +20,6 @@ from service.records.problems import WARNING
 from service.records.text import strip_all_spaces
 from service.records.xlsx_read import CellProblem, SheetHeader
 from service.roster import history
-from service.campaign.workflow import record_changed
 from service.roster.members import COLUMN_KEYS, bulk_row, update_member
 
 CHUNK = 1000

@@ -8,12 +8,12 @@ import hmac
 import json
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl
 
-from tests.fakes.base import Fault, FakeServer
+from tests.fakes.base import FakeServer, Fault
 
 KEY_ID = "LTAI-test-key-id"
 KEY_SECRET = "test-secret-for-loopback"
@@ -62,7 +62,7 @@ class FakeAliyunSms(FakeServer):
         if not hmac.compare_digest(given, expected):
             return 400, error("SignatureDoesNotMatch", "Specified signature is not matched.")
         stamp = datetime.strptime(params["Timestamp"], "%Y-%m-%dT%H:%M:%SZ")
-        if abs(datetime.now(timezone.utc).replace(tzinfo=None) - stamp) > timedelta(minutes=15):
+        if abs(datetime.now(UTC).replace(tzinfo=None) - stamp) > timedelta(minutes=15):
             return 400, error("InvalidTimeStamp.Expired", "timestamp expired")
         with self.lock:
             if params["SignatureNonce"] in self.nonces:

@@ -8,11 +8,11 @@ import json
 import re
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.fakes.base import Fault, FakeServer
+from tests.fakes.base import FakeServer, Fault
 
 SECRET_ID = "AKID-test-secret-id"
 SECRET_KEY = "test-secret-key-loopback"
@@ -54,7 +54,7 @@ class FakeTencentSms(FakeServer):
             h.get("Authorization", ""))
         if match is None or match.group(1) != SECRET_ID:
             return 200, error("AuthFailure.SecretIdNotFound", "credential")
-        date = datetime.fromtimestamp(stamp, timezone.utc).strftime("%Y-%m-%d")
+        date = datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d")
         canonical = "\n".join([
             "POST", "/", "", f"content-type:{h.get('Content-Type', '').strip().lower()}",
             f"host:{h.get('Host', '').strip().lower()}",

@@ -1,0 +1,50 @@
+"""Links we hand to members: the card page, its dispute form, and the binding page.
+
+Binding links carry the openid the member is binding, signed and short-lived, so a link
+forwarded to someone else expires before it can be misused and cannot be altered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from service.errors import ServiceError
+from service.models import Card
+from service.notify.messages import DEFAULT_BASE_URL, card_link
+
+BIND_SALT = "bind-link"
+BIND_MAX_AGE = 30 * 60
+
+
+def public_base() -> str:
+    """Return the public address members reach us at, without a trailing slash."""
+    return str(current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
+def dispute_link(card: Card) -> str:
+    """Return the page where the member says which fields of ``card`` are wrong."""
+    return f"{card_link(card)}/dispute"
+
+
+def _binder() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=BIND_SALT)
+
+
+def binding_link(channel: str, openid: str, scene: str) -> str:
+    """Return the page where the holder of ``openid`` proves which member they are."""
+    token = _binder().dumps({"ch": channel, "o": openid, "s": scene})
+    return f"{public_base()}/bind/{token}"
+
+
+def load_binding_token(token: str, max_age: int = BIND_MAX_AGE) -> dict[str, Any]:
+    """Return ``{"channel", "openid", "scene"}`` from a binding link, or refuse it."""
+    try:
+        data = _binder().loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise ServiceError("绑定链接已过期，请重新扫码") from exc
+    except BadSignature as exc:
+        raise ServiceError("绑定链接无效") from exc
+    return {"channel": data["ch"], "openid": data["o"], "scene": data["s"]}
