@@ -28,6 +28,14 @@ class Config:
     # where attachments (recordings, screenshots, signed paper forms) live; None = instance/evidence
     EVIDENCE_DIR: str | None = None
 
+    # sending: channels, outbox, WeChat and SMS providers (service.notify)
+
+    # member side: WeChat callback, SMS inbound, card pages, binding, mini-program (service.bot)
+
+    # reminders and the scheduler (service.scheduler, service.campaign.reminders)
+
+    # admin web: sign-in, sessions, uploads (service.admin)
+
 
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     """Load defaults, then FLASK_* variables, then explicit overrides, and fill derived values."""
