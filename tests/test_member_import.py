@@ -102,6 +102,7 @@ def test_dry_run_reports_but_writes_nothing(
     path = write_member_roster(tmp_path / "r.xlsx", [person(1)])
     result = _import(runner, path, "--dry-run")
     assert result.exit_code == 0 and "试运行" in result.output
+    assert "新增 1 " in result.output or "新增党员 1 " in result.output, result.output
     assert _count(app) == 0
 
 

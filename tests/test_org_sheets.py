@@ -118,3 +118,43 @@ def test_org_export_with_password(app: Flask, runner: Any, tmp_path: Path) -> No
     with open(out, "rb") as f:
         decrypt_workbook(f, plain, "pw")
     assert load_workbook(plain).worksheets[0]["B7"].value == BRANCH[0]
+
+
+def test_dry_run_checks_everything_and_writes_nothing(app: Flask, runner: Any,
+                                                      tmp_path: Path) -> None:
+    path = write_org_roster(tmp_path / "a3.xlsx", [BRANCH, JOINT], EXTRA)
+    result = runner.invoke(args=["orgs", "import", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "新增党组织 3 个" in result.output
+    assert _orgs(app) == {}
+    bad = list(BRANCH)
+    bad[1] = "999"
+    path = write_org_roster(tmp_path / "bad.xlsx", [bad], None)
+    result = runner.invoke(args=["orgs", "import", str(path), "--dry-run"])
+    assert result.exit_code != 0 and "C列（组织类别）" in result.output
+    assert _orgs(app) == {}
+
+
+def test_skip_invalid_imports_the_good_rows_only(app: Flask, runner: Any, tmp_path: Path) -> None:
+    bad = list(BRANCH)
+    bad[0], bad[1] = "中共测试第二支部委员会", "999"
+    path = write_org_roster(tmp_path / "a3.xlsx", [BRANCH, bad], None)
+    result = runner.invoke(args=["orgs", "import", str(path), "--skip-invalid"])
+    assert result.exit_code == 0, result.output
+    assert "第7行 C列（组织类别）" in result.output
+    orgs = _orgs(app)
+    assert BRANCH[0] in orgs and bad[0] not in orgs
+
+
+def test_export_of_one_committee_leaves_the_others_out(app: Flask, runner: Any,
+                                                       tmp_path: Path) -> None:
+    path = write_org_roster(tmp_path / "a3.xlsx", [BRANCH, JOINT, COMMITTEE_ROW], EXTRA)
+    assert runner.invoke(args=["orgs", "import", str(path)]).exit_code == 0
+    out = tmp_path / "branch.xlsx"
+    result = runner.invoke(args=["orgs", "export", "-o", str(out), "--org", BRANCH[0]])
+    assert result.exit_code == 0, result.output
+    names = [r[1] for r in load_workbook(out).worksheets[0].iter_rows(min_row=6, values_only=True)
+             if r[1]]
+    assert names == [BRANCH[0]]
+    missing = runner.invoke(args=["orgs", "export", "-o", str(out), "--org", "不存在的支部"])
+    assert missing.exit_code != 0 and "不存在" in missing.output

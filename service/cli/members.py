@@ -44,15 +44,19 @@ def import_members(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Pa
         report_errors(file, errors_out, result.problems,
                       {sheet.header.sheet: sheet.header.header_rows[0]})
     blocked = result.error_rows and not skip_invalid
-    if not dry_run and not blocked and pending:
+    if not blocked and pending:
+        # A dry run writes too, then rolls back, so its summary counts what would change.
         try:
-            with click.progressbar(length=len(pending), label="写入",
+            with click.progressbar(length=len(pending), label="试写入" if dry_run else "写入",
                                    file=sys.stderr) as bar:
                 importing.write_members(pending, file.name, result, bar.update)
-            audit.record("members.import", actor="cli", target_type="file", target_id=file.name,
-                         created=result.created, updated=result.updated,
-                         error_rows=result.error_rows)
-            db.session.commit()
+            if dry_run:
+                db.session.rollback()
+            else:
+                audit.record("members.import", actor="cli", target_type="file",
+                             target_id=file.name, created=result.created,
+                             updated=result.updated, error_rows=result.error_rows)
+                db.session.commit()
         except Exception:
             db.session.rollback()
             raise

@@ -35,12 +35,16 @@ def import_orgs(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Path 
     result = org_importing.OrgImportResult()
     valid = org_importing.check_orgs(sheet, result)
     blocked = result.error_rows and not skip_invalid
-    if not dry_run and not blocked and valid:
+    if not blocked and valid:
+        # A dry run writes too, then rolls back, so its summary counts what would change.
         try:
             org_importing.write_orgs(sheet, valid, result)
-            audit.record("orgs.import", actor="cli", target_type="file", target_id=file.name,
-                         created=result.created, updated=result.updated)
-            db.session.commit()
+            if dry_run:
+                db.session.rollback()
+            else:
+                audit.record("orgs.import", actor="cli", target_type="file",
+                             target_id=file.name, created=result.created, updated=result.updated)
+                db.session.commit()
         except Exception:
             db.session.rollback()
             raise

@@ -40,7 +40,9 @@ def finish_import(summary: str, error_rows: int, *, dry_run: bool, blocked: bool
     click.echo(summary)
     if dry_run:
         click.echo("（试运行：未写入任何数据）")
-    elif blocked:
+    if dry_run and blocked:  # exit non-zero so a script checking a file sees the errors
+        raise click.ClickException(f"有 {error_rows} 行错误，正式导入时将被拒绝")
+    if blocked:
         raise click.ClickException(
             f"有 {error_rows} 行错误，未导入任何数据；请改正后重新导入，"
             "或加 --skip-invalid 只导入无误的行")
