@@ -250,3 +250,27 @@ def test_reimport_of_a_changed_record_reasks_a_member_who_had_confirmed(
     with app.app_context():
         cm = db.session.scalar(select(CampaignMember).where(CampaignMember.campaign_id == campaign_id))
         assert cm.state == "pending" and cm.card_id != confirmed_card
+
+
+def test_people_imported_after_the_campaign_started_join_it(
+        app: Flask, runner: Any, tree: None, tmp_path: Path) -> None:
+    from datetime import date
+
+    from service.campaign.campaigns import progress, start_campaign
+    from service.models import Campaign, CampaignMember, OutboxMessage
+    from service.roster.orgs import find_org
+
+    assert _import(runner, write_member_roster(tmp_path / "a.xlsx", [person(1)])).exit_code == 0
+    with app.app_context():
+        campaign_id = start_campaign(find_org(COMMITTEE), date(2099, 1, 1), actor="test").id
+        db.session.commit()
+    rows = [person(1), person(2), person(3)]
+    assert _import(runner, write_member_roster(tmp_path / "b.xlsx", rows)).exit_code == 0
+    with app.app_context():
+        cms = db.session.scalars(select(CampaignMember).where(
+            CampaignMember.campaign_id == campaign_id)).all()
+        assert len(cms) == 3 and {cm.state for cm in cms} == {"pending"}
+        assert all(cm.card_id for cm in cms)
+        cards = set(db.session.scalars(select(OutboxMessage.card_id)))
+        assert cards == {cm.card_id for cm in cms}  # each newcomer's card is queued once
+        assert progress(db.session.get(Campaign, campaign_id)).total == 3

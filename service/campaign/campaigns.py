@@ -63,6 +63,32 @@ def start_campaign(
     return campaign
 
 
+def enrol_new_members(member_ids: list[int], *, actor: str) -> int:
+    """Put members added after a campaign started into every open campaign covering them.
+
+    A roster imported mid-campaign must not leave its new people out of the count; each is
+    submitted at once (a card), as a started campaign's members were. Return how many joined.
+    """
+    campaigns = list(db.session.scalars(select(Campaign).where(Campaign.status == OPEN)))
+    if not campaigns or not member_ids:
+        return 0
+    rows = db.session.execute(
+        select(Member.id, Org.path).join(Org, Org.id == Member.org_id)
+        .where(Member.id.in_(member_ids), Member.record_status == ACTIVE)).all()
+    joined = 0
+    for member_id, path in rows:
+        covering = [c for c in campaigns if path.startswith(c.org.path)]
+        if not covering:
+            continue
+        # Campaigns never share members, so the nearest one over the member's branch takes them.
+        campaign = max(covering, key=lambda c: len(c.org.path))
+        db.session.add(CampaignMember(campaign_id=campaign.id, member_id=member_id))
+        db.session.flush()
+        workflow.submit(campaign.id, member_id, actor=actor)
+        joined += 1
+    return joined
+
+
 def find_campaign(campaign_id: int | None = None, org: Org | None = None) -> Campaign:
     """Return a campaign by id, or the latest one over ``org``, or the latest of all."""
     if campaign_id is not None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from service.campaign.campaigns import enrol_new_members
 from service.campaign.workflow import record_changed
 from service.crypto import blind_index
 from service.extensions import db
@@ -167,6 +168,7 @@ def _create(new: list[_Pending], basis: str) -> None:
                          "source": SOURCE, "basis": basis,
                          "changes": history.seal(history.diff({}, after))})
     db.session.execute(insert(MemberVersion), versions)
+    enrol_new_members(list(ids), actor=ACTOR)
 
 
 def _chunks(items: list[_Pending]) -> Iterator[list[_Pending]]:
