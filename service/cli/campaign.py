@@ -29,7 +29,8 @@ def _date(ctx: click.Context, param: click.Parameter, value: str) -> date:
         raise click.BadParameter(f"“{value}”不是有效日期，应为 YYYY-MM-DD") from exc
 
 
-@group.command("start")
+@group.command(
+    "start", help="开展信息确认：为该党组织及下级的每名党员生成确认卡并发送。")
 @click.option("--org", "org_name", required=True, help="党组织全称（含其下级党组织）")
 @click.option("--deadline", required=True, callback=_date, help="截止日期 YYYY-MM-DD")
 @click.option("--name", default=None, help="工作名称（默认按党组织命名）")
@@ -48,7 +49,8 @@ def start(org_name: str, deadline: date, name: str | None, draft: bool) -> None:
                f"共 {done.total} 名党员，已提交确认 {done.total - done.counts['draft']} 名。")
 
 
-@group.command("status")
+@group.command(
+    "status", help="查看信息确认进度（各状态人数，--json 输出每名党员的状态）。")
 @click.option("--org", "org_name", default=None, help="党组织全称（默认最近一次工作）")
 @click.option("--campaign", "campaign_id", type=int, default=None, help="工作编号")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出，含每名党员的状态")

@@ -26,7 +26,8 @@ from service.roster.demo import (
 group = AppGroup("demo", help="演示数据。")
 
 
-@group.command("seed")
+@group.command(
+    "seed", help="生成确定性的虚构演示数据（党委、支部、党员，身份证号校验位有效）。")
 @click.option("--members", "size", default=300, show_default=True, type=int,
               help=f"党员人数（{MIN_MEMBERS}–{MAX_MEMBERS}）")
 @click.option("--seed", default=1, show_default=True, type=int,

@@ -18,7 +18,8 @@ from service.roster.orgs import find_org
 group = AppGroup("evidence", help="确认凭证（证据链）。")
 
 
-@group.command("verify")
+@group.command(
+    "verify", help="校验整条凭证链和附件哈希；发现篡改时指出第一条有问题的凭证。")
 def verify() -> None:
     """Recompute the whole chain and attachment hashes; exit non-zero at the first bad entry."""
     report = verify_chain()
@@ -28,7 +29,8 @@ def verify() -> None:
                f"哈希 {report.head_hash}")
 
 
-@group.command("export")
+@group.command(
+    "export", help="导出凭证包（凭证、附件、哈希链、说明和独立校验脚本）。")
 @click.option("--member", "member_id", type=int, default=None, help="党员编号")
 @click.option("--org", "org_name", default=None, help="党组织全称（含其下级）")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),

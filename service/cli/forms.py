@@ -27,7 +27,8 @@ _output = click.option("-o", "--output", required=True,
                        help="写入的 PDF 文件")
 
 
-@group.command("member")
+@group.command(
+    "member", help="打印一名党员的《党员基本信息采集表》（附件2）PDF。")
 @click.option("--id-number", required=True, help="党员的公民身份证号")
 @_output
 def member(id_number: str, output: Path) -> None:
@@ -43,7 +44,8 @@ def member(id_number: str, output: Path) -> None:
     click.echo(f"已生成《党员基本信息采集表》{output}（{pages} 页）")
 
 
-@group.command("branch")
+@group.command(
+    "branch", help="打印一个党支部全体党员的《党员基本信息采集表》PDF，每人一页。")
 @click.option("--org", "org_name", required=True, help="党支部全称")
 @_output
 def branch(org_name: str, output: Path) -> None:
@@ -54,7 +56,8 @@ def branch(org_name: str, output: Path) -> None:
     click.echo(f"已生成“{org.name}”的《党员基本信息采集表》{output}（{pages} 人，{pages} 页）")
 
 
-@group.command("org")
+@group.command(
+    "org", help="打印《党组织和所在单位基本信息采集表》（附件1）PDF，需要时含附页。")
 @click.option("--org", "org_name", required=True, help="党组织全称")
 @_output
 def org(org_name: str, output: Path) -> None:

@@ -27,7 +27,8 @@ from service.roster import exporting, importing
 group = AppGroup("members", help="党员名册：导入、导出《党员基本信息汇总表》（附件4）。")
 
 
-@group.command("import")
+@group.command(
+    "import", help="导入《党员基本信息汇总表》（附件4）；有错误时默认不导入任何数据。")
 @import_options
 def import_members(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Path | None) -> None:
     """Import a 党员基本信息汇总表 (附件4)."""
@@ -63,7 +64,8 @@ def import_members(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Pa
     finish_import(result.summary(), result.error_rows, dry_run=dry_run, blocked=bool(blocked))
 
 
-@group.command("export")
+@group.command(
+    "export", help="导出《党员基本信息汇总表》（附件4），可加密码用于报送。")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="输出的 .xlsx 文件")
 @click.option("--org", "org_name", help="只导出该党组织及其下级（全称）")

@@ -26,7 +26,8 @@ from service.roster import exporting, org_importing
 group = AppGroup("orgs", help="党组织：导入、导出《党组织和所在单位信息汇总表》（附件3）。")
 
 
-@group.command("import")
+@group.command(
+    "import", help="导入《党组织和所在单位信息汇总表》（附件3）及其附页。")
 @import_options
 def import_orgs(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Path | None) -> None:
     """Import a 党组织和所在单位信息汇总表 (附件3) and its 附页."""
@@ -56,7 +57,8 @@ def import_orgs(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Path 
     finish_import(result.summary(), result.error_rows, dry_run=dry_run, blocked=bool(blocked))
 
 
-@group.command("export")
+@group.command(
+    "export", help="导出《党组织和所在单位信息汇总表》（附件3）及附页，可加密码用于报送。")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="输出的 .xlsx 文件")
 @click.option("--org", "org_name", help="只导出该党组织及其下级（全称）")

@@ -20,7 +20,8 @@ from service.roster.orgs import find_org
 group = AppGroup("quality", help="数据质量核查（回头看）。")
 
 
-@group.command("report")
+@group.command(
+    "report", help="核查全部数据（回头看），按党组织列出问题，可输出 Excel 或 JSON。")
 @click.option("--org", "org_name", help="只核查该党组织及其下级（填全称），默认核查全部")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="把报告写入 .xlsx 文件")
