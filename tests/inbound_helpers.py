@@ -26,6 +26,7 @@ ACCOUNT = "gh_test_account"
 PUSH_TOKEN = "sms-push-secret-123"
 
 _ids = itertools.count(int(time.time()) * 1000)
+_seconds = itertools.count(int(time.time()))  # events are deduped by sender + CreateTime
 
 
 def wechat_config(aes: bool = True, **extra: Any) -> dict[str, Any]:
@@ -76,7 +77,7 @@ def text_xml(openid: str, content: str, msg_id: int | None = None) -> str:
 def event_xml(openid: str, event: str, create_time: int | None = None, **fields: str) -> str:
     extra = "".join(f"<{k}><![CDATA[{v}]]></{k}>" if not v.startswith("<") else f"<{k}>{v}</{k}>"
                     for k, v in fields.items())
-    ctime = create_time if create_time is not None else next(_ids) // 1000
+    ctime = create_time if create_time is not None else next(_seconds)
     return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
             f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
             f"<CreateTime>{ctime}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
@@ -197,3 +198,28 @@ def sent_row(channel: str, member: Any, provider_msg_id: str, kind: str = "card"
     row_id = row.id
     assert run_unit(lambda: outbox.mark_sent(row_id, SendResult(provider_msg_id)))
     return row_id
+
+
+def second_card(member: Any, name: str = "第二轮信息确认") -> Any:
+    """Put the member in a second open campaign with its own outstanding card; commit.
+
+    Starting a campaign refuses members already in an open one, but the doors must still
+    cope with several outstanding cards (an older campaign left open), so build it by hand.
+    """
+    from datetime import timedelta
+
+    from service.campaign import cards
+    from service.clock import today_local
+    from service.extensions import db
+    from service.models import Campaign, CampaignMember
+
+    campaign = Campaign(name=name, org_id=member.org_id, created_by="test",
+                        deadline=today_local() + timedelta(days=9))
+    db.session.add(campaign)
+    db.session.flush()
+    cm = CampaignMember(campaign_id=campaign.id, member_id=member.id, state="pending")
+    db.session.add(cm)
+    db.session.flush()
+    cards.issue_card(cm)
+    db.session.commit()
+    return campaign
