@@ -31,6 +31,19 @@ class Config:
     # sending: channels, outbox, WeChat and SMS providers (service.notify)
 
     # member side: WeChat callback, SMS inbound, card pages, binding, mini-program (service.bot)
+    # WeChat server settings (公众号 → 基本配置 → 服务器配置). The Token signs every callback;
+    # /wechat/callback answers 404 until it is set. With an EncodingAESKey (43 characters)
+    # only safe-mode (AES) pushes are accepted and the AppID inside each is checked.
+    WECHAT_TOKEN: str | None = None
+    WECHAT_AES_KEY: str | None = None
+    WECHAT_APPID: str | None = None
+    # A callback is a few hundred bytes; refuse anything bigger before parsing it.
+    WECHAT_CALLBACK_MAX_BYTES = 64 * 1024
+    # SMS providers do not sign their pushes: they must call /sms/<provider>/<receipt|reply>
+    # with ?token=<SMS_PUSH_TOKEN>; the endpoints answer 404 until it is set.
+    SMS_PUSH_TOKEN: str | None = None
+    # Aliyun batches receipts (hundreds per push), so this is larger than the WeChat limit.
+    SMS_PUSH_MAX_BYTES = 1024 * 1024
 
     # reminders and the scheduler (service.scheduler, service.campaign.reminders)
 
