@@ -11,9 +11,10 @@ from service.models.inbox import InboxMessage
 from service.models.member import Member, MemberVersion
 from service.models.org import Org, Unit
 from service.models.outbox import OutboxMessage
+from service.models.reminder import ReminderStep
 
 __all__ = [
     "AdminUser", "Attachment", "AuditLog", "CallTask", "Campaign", "CampaignMember", "Card",
     "ChannelBinding", "CorrectionRequest", "EvidenceEntry", "EvidenceHead", "InboxMessage",
-    "Member", "MemberVersion", "Org", "OutboxMessage", "Unit",
+    "Member", "MemberVersion", "Org", "OutboxMessage", "ReminderStep", "Unit",
 ]
