@@ -5,9 +5,9 @@ Nothing here touches the database: ``escalation`` feeds it facts and acts on the
 A member's steps are the escalation ladder expanded by the per-channel caps, skipping rungs
 the member cannot be reached on, e.g. WeChat, WeChat, SMS, call task, secretary notice. Step
 ``k`` becomes due at ``send_hour`` on the ``reminder_days[k]``-th working day after the card
-was issued. A step is only taken inside the send window (``send_hour`` to ``send_until``,
-never in quiet hours), at most one per member per day: a scheduler that was down for days
-catches up one step a day, not with a burst.
+was issued. A step is only taken on a working day inside the send window (``send_hour`` to
+``send_until``, never in quiet hours), at most one per member per day: a scheduler that was
+down for days catches up one step a day, not with a burst.
 """
 
 from __future__ import annotations
@@ -114,12 +114,13 @@ class Due:
 
 def due_step(policy: dict[str, Any], steps: list[str], *, issued_on: date, taken: int,
              last_taken_on: date | None, today: date) -> Due | None:
-    """Return the next step to take today, or None (all taken, not yet due, one taken today).
+    """Return the next step to take today, or None (all taken, not due, one taken today, or
+    today is not a working day: reminders and escalations go out on working days only).
 
     ``taken`` counts the steps already taken for this card; steps are taken in order, so a
     missed one is taken late rather than skipped.
     """
-    if taken >= len(steps) or last_taken_on == today:
+    if taken >= len(steps) or last_taken_on == today or not is_workday(today):
         return None
     due_on = add_workdays(issued_on, policy["reminder_days"][taken])
     return Due(taken, steps[taken]) if due_on <= today else None
