@@ -11,10 +11,12 @@ from service.models.inbox import InboxMessage
 from service.models.member import Member, MemberVersion
 from service.models.org import Org, Unit
 from service.models.outbox import OutboxMessage
-from service.models.wechat_token import SendRateWindow, SubscribeGrantUse, WeChatToken  # noqa: F401
+from service.models.reminder import ReminderStep
+from service.models.wechat_token import SendRateWindow, SubscribeGrantUse, WeChatToken
 
 __all__ = [
     "AdminUser", "Attachment", "AuditLog", "CallTask", "Campaign", "CampaignMember", "Card",
     "ChannelBinding", "CorrectionRequest", "EvidenceEntry", "EvidenceHead", "InboxMessage",
-    "Member", "MemberVersion", "Org", "OutboxMessage", "Unit",
+    "Member", "MemberVersion", "Org", "OutboxMessage", "ReminderStep", "SendRateWindow",
+    "SubscribeGrantUse", "Unit", "WeChatToken",
 ]
