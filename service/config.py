@@ -31,6 +31,12 @@ class Config:
     # sending: channels, outbox, WeChat and SMS providers (service.notify)
 
     # member side: WeChat callback, SMS inbound, card pages, binding, mini-program (service.bot)
+    # card pages: how long a member's link works (a campaign runs for weeks; the card's hash
+    # check refuses outdated content anyway), and how many wrong short links one address may
+    # try per window before /s/ asks it to wait (brute-force guessing of slugs)
+    MEMBER_LINK_MAX_AGE = 60 * 24 * 3600
+    MEMBER_LINK_MISS_LIMIT = 20
+    MEMBER_LINK_MISS_WINDOW = 600
 
     # reminders and the scheduler (service.scheduler, service.campaign.reminders)
 
