@@ -49,6 +49,18 @@ def test_card_shows_the_16_items_in_plain_chinese_masked(app: Flask) -> None:
     assert mask_id(c.id_number) in page and mask_phone(c.mobile) in page
     assert "weui/weui.min.css" in page and 'name="viewport"' in page
     assert CONSENT_V1 in page and 'name="consent"' in page
+    assert "失去联系日期" not in page and "外出流向" not in page  # neither lost nor floating
+
+
+def test_floating_member_sees_where_to_by_name(app: Flask) -> None:
+    c = carded(app)
+    with app.app_context():
+        workflow.edit_record(c.member_id, {"is_floating": True, "flow_to": "330106"},
+                             actor="admin:1", basis="外出务工")
+        db.session.commit()
+    _, token, _ = current(app, c)
+    page = app.test_client().get(f"/m/{token}").get_data(as_text=True)
+    assert "16. 外出流向" in page and "浙江省杭州市西湖区" in page and "330106" not in page
 
 
 def test_opening_is_recorded_once_per_card(app: Flask) -> None:

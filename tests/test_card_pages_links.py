@@ -102,3 +102,29 @@ def test_console_page_links_to_the_short_link(app: Flask) -> None:
         drain("w", once=True)
     page = app.test_client().get("/console").get_data(as_text=True)
     assert f'href="/s/{c.slug}"' in page
+
+
+def test_migration_gives_cards_issued_before_it_their_own_slugs(tmp_path) -> None:
+    import flask_migrate
+    import sqlalchemy as sa
+
+    from service import create_app
+    from tests.conftest import TEST_DATA_KEY
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "k", "DATA_KEY": TEST_DATA_KEY,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"},
+                     instance_path=str(tmp_path / "instance"))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0009")
+        with db.engine.begin() as conn:  # two cards as 0009 knew them (SQLite: no FK checks)
+            for i in (1, 2):
+                conn.execute(sa.text(
+                    "INSERT INTO cards (id, campaign_id, member_id, content, sha256, "
+                    "member_revision, short_code, open_code, issued_at) VALUES "
+                    f"({i}, 1, {i}, 'x', '{i:064d}', 1, 'C{i}', 'C{i}', '2026-01-01')"))
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            slugs = conn.execute(sa.text("SELECT link_slug FROM cards")).scalars().all()
+        flask_migrate.downgrade(revision="0009")
+        db.engine.dispose()
+    assert len(set(slugs)) == 2 and all(re.fullmatch(r"[A-Za-z0-9]{12}", s) for s in slugs)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from service.campaign import ledger
 from service.campaign.annotation import CHANNEL_LABELS, METHOD_LABELS
-from service.clock import format_local
+from service.clock import to_local
 from service.extensions import db
 from service.models import CampaignMember, Card, CorrectionRequest, EvidenceEntry
 from service.models.correction import ACCEPTED, OPEN, REJECTED
@@ -41,7 +41,9 @@ def settled(card: Card) -> Settled | None:
     eid = ledger.evidence_id(entry.seq)
     if entry.kind == ledger.CONFIRMED:
         how = f"本人通过{CHANNEL_LABELS.get(entry.channel or '', '电子方式')}确认"
-        return Settled(eid, format_local(entry.recorded_at), how, proxy=False)
+        at = to_local(entry.recorded_at)
+        when = f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"
+        return Settled(eid, when, how, proxy=False)
     data = json.loads(entry.body)["data"]
     on = date.fromisoformat(data["confirmed_on"])
     method = METHOD_LABELS.get(data["method"], data["method"])

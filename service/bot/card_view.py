@@ -16,6 +16,7 @@ CODED: dict[str, CodeTable] = {"ethnicity": ETHNICITIES, "education": EDUCATION,
 DATE_KEYS = frozenset({"birth_date", "joined_on", "full_on"})
 FLAG_KEYS = frozenset({"is_lost", "is_floating"})
 EMPTY = "未填写"
+_DETAIL_OF = {"lost_since": "is_lost", "flow_to": "is_floating"}  # shown when the flag is set
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ def rows(items: dict[str, Any], *, full: bool = False) -> list[Row]:
     out = []
     for f in MEMBER_FIELDS:
         raw = items.get(f.key)
+        if f.key in _DETAIL_OF and not items.get(_DETAIL_OF[f.key]) and raw in (None, ""):
+            continue  # "失去联系日期" of a member who is not lost: nothing to check
         masked = f.key in SENSITIVE_MEMBER_KEYS and not full and bool(raw)
         text = masked_value(f.key, raw) if masked else display(f.key, raw)
         out.append(Row(f.key, f.item, f.label, text, masked))
