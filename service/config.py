@@ -44,6 +44,12 @@ class Config:
     SMS_PUSH_TOKEN: str | None = None
     # Aliyun batches receipts (hundreds per push), so this is larger than the WeChat limit.
     SMS_PUSH_MAX_BYTES = 1024 * 1024
+    # card pages: how long a member's link works (a campaign runs for weeks; the card's hash
+    # check refuses outdated content anyway), and how many wrong short links one address may
+    # try per window before /s/ asks it to wait (brute-force guessing of slugs)
+    MEMBER_LINK_MAX_AGE = 60 * 24 * 3600
+    MEMBER_LINK_MISS_LIMIT = 20
+    MEMBER_LINK_MISS_WINDOW = 600
 
     # reminders and the scheduler (service.scheduler, service.campaign.reminders)
 

@@ -136,7 +136,7 @@ def test_console_page_shows_masked_messages_with_card_links(app: Flask) -> None:
         assert name in page and "回复1确认，回复2有误" in page
         assert id_number not in page and mobile not in page
         assert id_number[:4] + "*" * 10 + id_number[-4:] in page
-    assert page.count('href="/m/') == 2
+    assert page.count('href="/s/') == 2
 
 
 def test_console_page_is_absent_without_the_console_channel(make_app: object) -> None:

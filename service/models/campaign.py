@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import string
 from datetime import date, datetime
 from typing import Any
 
@@ -34,6 +36,15 @@ SETTLED_STATES = frozenset({CONFIRMED, PROXY_CONFIRMED})
 
 OPEN = "open"
 CLOSED = "closed"
+
+# Short links (/s/<slug>): an SMS template variable holds ~12-20 characters, the signed link ~70.
+LINK_SLUG_ALPHABET = string.ascii_letters + string.digits
+LINK_SLUG_LENGTH = 12  # 62**12 ≈ 3e21: not guessable, and the page limits wrong tries
+
+
+def new_link_slug() -> str:
+    """Return a fresh random slug for a card's short link."""
+    return "".join(secrets.choice(LINK_SLUG_ALPHABET) for _ in range(LINK_SLUG_LENGTH))
 
 
 class Campaign(db.Model):
@@ -76,6 +87,9 @@ class Card(db.Model):
     # The same code while the card is outstanding; cleared when superseded, so the unique
     # index keeps codes unique among outstanding cards only and codes can be reused later.
     open_code: Mapped[str | None] = mapped_column(String(8), unique=True)
+    # Random, set on insert whoever issues the card; MariaDB compares it case-insensitively,
+    # so look-ups re-check the exact spelling (service.bot.shortlinks).
+    link_slug: Mapped[str] = mapped_column(String(16), unique=True, default=new_link_slug)
     issued_at: Mapped[created_at]
     superseded_at: Mapped[datetime | None]
 

@@ -99,9 +99,9 @@ class AliyunSms(TemplateSms):
 
 def template_params(msg: Outgoing) -> dict[str, str]:
     """Return the template variables; the link's fixed part lives in the approved template
-    (Aliyun refuses URLs in variables), so only the token after "/m/" travels."""
+    (Aliyun refuses URLs in variables), so only the slug after "/s/" travels."""
     p = msg.params
-    token = (msg.link or "").split("/m/", 1)[-1]
+    token = (msg.link or "").rsplit("/", 1)[-1]
     return {"name": p.get("name", ""), "id": p.get("id", ""), "phone": p.get("phone", ""),
             "code": p.get("code", ""), "token": token}
 

@@ -6,6 +6,8 @@ page, so nothing new is stored. The page exists only where "console" is among th
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
@@ -53,6 +55,6 @@ def messages() -> str:
         except LookupError:
             continue  # the member or card is gone; nothing to show
         # Link within this server, whatever PUBLIC_BASE_URL says the phones would see.
-        href = "/m/" + msg.link.split("/m/", 1)[1] if msg.link else None
+        href = urlsplit(msg.link).path if msg.link else None
         shown.append((row, msg, STATE_LABELS[row.state], href))
     return render_template("console.html", shown=shown)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import current_app
 
-from service.campaign.cards import card_token
 from service.extensions import db
 from service.models import Card, Member, OutboxMessage
 from service.models.outbox import CARD, NOTICE, REMINDER
@@ -22,9 +21,12 @@ DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 def card_link(card: Card) -> str:
-    """Return the member's page for ``card`` (the signed link the member pages accept)."""
+    """Return the member's short link for ``card`` (/s/<slug>, opens the card page).
+
+    Short, so it fits an SMS template variable; service.bot.card_pages resolves it.
+    """
     base = str(current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-    return f"{base}/m/{card_token(card)}"
+    return f"{base}/s/{card.link_slug}"
 
 
 def card_text(name: str, masked_id: str, masked_phone: str, code: str, link: str) -> str:

@@ -97,7 +97,7 @@ class TencentSms(TemplateSms):
 
     def _post(self, msg: Outgoing, template: str) -> SendResult:
         p = msg.params
-        token = (msg.link or "").split("/m/", 1)[-1]
+        token = (msg.link or "").rsplit("/", 1)[-1]  # the short link's slug
         payload = json.dumps({
             "PhoneNumberSet": [f"+86{msg.phone}"], "SmsSdkAppId": self.app_id,
             "SignName": self.sign_name, "TemplateId": template,
