@@ -31,6 +31,18 @@ class Config:
     # sending: channels, outbox, WeChat and SMS providers (service.notify)
 
     # member side: WeChat callback, SMS inbound, card pages, binding, mini-program (service.bot)
+    # -- one-time SMS codes (service.bot.otp): short-lived, few sends, few guesses, then a lock
+    OTP_TTL_SECONDS = 600  # a code is good for 10 minutes
+    OTP_RESEND_SECONDS = 60  # an elderly member may tap "send" twice; one SMS a minute
+    OTP_MAX_PER_HOUR = 5  # codes per phone per hour (Aliyun's own verification-code limit)
+    OTP_MAX_FAILURES = 5  # wrong codes (or binding details) before the subject is locked
+    OTP_LOCK_SECONDS = 1800  # how long a lock lasts
+    # -- WeChat OAuth and QR codes (service.bot.oauth, service.cli.qr); bases let tests use fakes
+    WECHAT_OPEN_BASE_URL = "https://open.weixin.qq.com"  # connect/oauth2/authorize lives here
+    WECHAT_OA_NAME = "党员信息确认"  # the official account's name as printed on posters
+    WECHAT_QR_EXPIRE_SECONDS = 30 * 24 * 3600  # a member's own QR: temporary, WeChat's maximum
+    # -- mini-program API (service.bot.mini_api): our own bearer token after code2session
+    MINI_SESSION_SECONDS = 7 * 24 * 3600
 
     # reminders and the scheduler (service.scheduler, service.campaign.reminders)
 

@@ -9,11 +9,12 @@ from service.models.correction import CorrectionRequest
 from service.models.evidence import Attachment, EvidenceEntry, EvidenceHead
 from service.models.inbox import InboxMessage
 from service.models.member import Member, MemberVersion
+from service.models.member_auth import OtpCode, Throttle
 from service.models.org import Org, Unit
 from service.models.outbox import OutboxMessage
 
 __all__ = [
     "AdminUser", "Attachment", "AuditLog", "CallTask", "Campaign", "CampaignMember", "Card",
     "ChannelBinding", "CorrectionRequest", "EvidenceEntry", "EvidenceHead", "InboxMessage",
-    "Member", "MemberVersion", "Org", "OutboxMessage", "Unit",
+    "Member", "MemberVersion", "Org", "OtpCode", "OutboxMessage", "Throttle", "Unit",
 ]
