@@ -12,6 +12,7 @@ from service.models.member import Member, MemberVersion
 from service.models.member_auth import OtpCode, Throttle
 from service.models.org import Org, Unit
 from service.models.outbox import OutboxMessage
+from service.models.wechat_token import SendRateWindow, SubscribeGrantUse, WeChatToken  # noqa: F401
 
 __all__ = [
     "AdminUser", "Attachment", "AuditLog", "CallTask", "Campaign", "CampaignMember", "Card",
