@@ -37,8 +37,9 @@ class Config:
     OTP_MAX_PER_HOUR = 5  # codes per phone per hour (Aliyun's own verification-code limit)
     OTP_MAX_FAILURES = 5  # wrong codes (or binding details) before the subject is locked
     OTP_LOCK_SECONDS = 1800  # how long a lock lasts
-    # -- WeChat OAuth and QR codes (service.bot.oauth, service.cli.qr); bases let tests use fakes
-    WECHAT_OPEN_BASE_URL = "https://open.weixin.qq.com"  # connect/oauth2/authorize lives here
+    # -- WeChat OAuth and QR codes (service.bot.oauth, service.cli.qr; the app and its bases are
+    #    the WECHAT_* settings of service.notify.wechat_client)
+    OAUTH_STATE_SECONDS = 600  # an OAuth round trip left unfinished this long is refused
     WECHAT_OA_NAME = "党员信息确认"  # the official account's name as printed on posters
     WECHAT_QR_EXPIRE_SECONDS = 30 * 24 * 3600  # a member's own QR: temporary, WeChat's maximum
     # -- mini-program API (service.bot.mini_api): our own bearer token after code2session

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from service.bot import bind_pages, verify_pages
+from service.bot import bind_pages, oauth, verify_pages
 
 bp = Blueprint("binding", __name__)
 bp.register_blueprint(bind_pages.bp)
 bp.register_blueprint(verify_pages.bp)
+bp.register_blueprint(oauth.bp)
