@@ -9,6 +9,7 @@ from service.models.correction import CorrectionRequest
 from service.models.evidence import Attachment, EvidenceEntry, EvidenceHead
 from service.models.inbox import InboxMessage
 from service.models.member import Member, MemberVersion
+from service.models.member_auth import OtpCode, Throttle
 from service.models.org import Org, Unit
 from service.models.outbox import OutboxMessage
 from service.models.reminder import ReminderStep
@@ -17,6 +18,6 @@ from service.models.wechat_token import SendRateWindow, SubscribeGrantUse, WeCha
 __all__ = [
     "AdminUser", "Attachment", "AuditLog", "CallTask", "Campaign", "CampaignMember", "Card",
     "ChannelBinding", "CorrectionRequest", "EvidenceEntry", "EvidenceHead", "InboxMessage",
-    "Member", "MemberVersion", "Org", "OutboxMessage", "ReminderStep", "SendRateWindow",
-    "SubscribeGrantUse", "Unit", "WeChatToken",
+    "Member", "MemberVersion", "Org", "OtpCode", "OutboxMessage", "ReminderStep",
+    "SendRateWindow", "SubscribeGrantUse", "Throttle", "Unit", "WeChatToken",
 ]

@@ -75,7 +75,8 @@ class AliyunSms(TemplateSms):
             sign_name=config["ALIYUN_SMS_SIGN_NAME"],
             templates={"card": config["ALIYUN_SMS_TEMPLATE_CARD"],
                        "reminder": config.get("ALIYUN_SMS_TEMPLATE_REMINDER")
-                       or config["ALIYUN_SMS_TEMPLATE_CARD"]},
+                       or config["ALIYUN_SMS_TEMPLATE_CARD"],
+                       "otp": config.get("ALIYUN_SMS_TEMPLATE_OTP") or ""},
             endpoint=config.get("ALIYUN_SMS_ENDPOINT") or DEFAULT_ENDPOINT,
             timeout=float(config.get("NOTIFY_HTTP_TIMEOUT", 5.0)),
         )
@@ -101,6 +102,8 @@ def template_params(msg: Outgoing) -> dict[str, str]:
     """Return the template variables; the link's fixed part lives in the approved template
     (Aliyun refuses URLs in variables), so only the slug after "/s/" travels."""
     p = msg.params
+    if msg.kind == "otp":  # an approved verification-code template takes ${code} only
+        return {"code": p.get("code", "")}
     token = (msg.link or "").rsplit("/", 1)[-1]
     return {"name": p.get("name", ""), "id": p.get("id", ""), "phone": p.get("phone", ""),
             "code": p.get("code", ""), "token": token}

@@ -83,7 +83,8 @@ class Channel(Protocol):
 class TemplateSms:
     """Shared shape of the SMS providers: cards and reminders as approved templates, no notices.
 
-    A provider supplies ``templates`` (message kind → template id) and ``_post``.
+    A provider supplies ``templates`` (message kind → template id) and ``_post``; one-time
+    codes ("otp") need their own approved verification-code template.
     """
 
     templates: dict[str, str]
@@ -96,6 +97,12 @@ class TemplateSms:
 
     def send_notice(self, msg: Outgoing) -> SendResult:
         raise NotReachable("短信渠道不发送管理员通知", code="unsupported")
+
+    def send_otp(self, msg: Outgoing) -> SendResult:
+        template = self.templates.get("otp")
+        if not template:
+            raise PermanentFailure("未配置验证码短信模板", code="no_otp_template")
+        return self._send(msg, template)
 
     def _send(self, msg: Outgoing, template: str) -> SendResult:
         if not msg.phone:

@@ -38,6 +38,9 @@ class ConsoleChannel:
     def send_notice(self, msg: Outgoing) -> SendResult:
         return SendResult(f"console-{msg.outbox_id}")
 
+    def send_otp(self, msg: Outgoing) -> SendResult:
+        return SendResult(f"console-{msg.outbox_id}")
+
 
 @bp.get("/console")
 def messages() -> str:

@@ -21,7 +21,7 @@ from functools import partial
 from service.campaign.transaction import run_unit
 from service.extensions import db
 from service.models import OutboxMessage
-from service.models.outbox import CARD, NOTICE, REMINDER, SENDING
+from service.models.outbox import CARD, NOTICE, OTP, REMINDER, SENDING
 from service.notify import outbox, router
 from service.notify.channel import (
     Channel,
@@ -126,4 +126,9 @@ def send(channel: Channel, msg: Outgoing) -> SendResult:
         return channel.send_reminder(msg)
     if msg.kind == NOTICE:
         return channel.send_notice(msg)
+    if msg.kind == OTP:  # one-time codes go out on SMS (or the demo console) only
+        send_otp = getattr(channel, "send_otp", None)
+        if send_otp is None:
+            raise NotReachable("该渠道不发送短信验证码", code="unsupported")
+        return send_otp(msg)
     raise PermanentFailure(f"未知的消息类型“{msg.kind}”")

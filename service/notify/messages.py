@@ -11,7 +11,7 @@ from flask import current_app
 
 from service.extensions import db
 from service.models import Card, Member, OutboxMessage
-from service.models.outbox import CARD, NOTICE, REMINDER
+from service.models.outbox import CARD, NOTICE, OTP, REMINDER
 from service.notify.channel import Outgoing
 from service.records.idcard import mask_id
 from service.records.phones import mask_phone
@@ -40,8 +40,16 @@ def reminder_text(name: str, code: str, link: str) -> str:
     return f"{name}同志：您的党员信息尚未确认，确认码{code}。{REPLY_HINT}。详情：{link}"
 
 
+def otp_text(code: str, minutes: int) -> str:
+    """Return the one-time code message (no name: it only proves the phone)."""
+    return (f"您的验证码为{code}，{minutes}分钟内有效，仅用于党员信息确认，"
+            "请勿告诉他人。如非本人操作请忽略。")
+
+
 def compose(row: OutboxMessage) -> Outgoing:
     """Build the message for an outbox row from the member and card as they are now."""
+    if row.kind == OTP:
+        return _compose_otp(row)
     if row.kind == NOTICE:
         text = str(row.payload.get("text", ""))
         return Outgoing(row.id, row.idempotency_key, row.kind, row.member_id,
@@ -64,3 +72,18 @@ def compose(row: OutboxMessage) -> Outgoing:
         raise ValueError(f"unknown outbox kind {row.kind!r}")
     return Outgoing(row.id, row.idempotency_key, row.kind, member.id, name=member.name,
                     text=text, params=params, link=link, phone=member.mobile)
+
+
+def _compose_otp(row: OutboxMessage) -> Outgoing:
+    from service.bot.otp import code_for_message  # the code's secrets live with the codes
+
+    member = db.session.get(Member, row.member_id)
+    if member is None:
+        raise LookupError(f"outbox {row.id}: member missing")
+    code = code_for_message(row.payload)
+    if code is None:
+        raise LookupError("验证码已过期或已作废，不再发送")
+    minutes = int(row.payload.get("minutes", 10))
+    return Outgoing(row.id, row.idempotency_key, row.kind, member.id, name=member.name,
+                    text=otp_text(code, minutes), params={"code": code, "minutes": str(minutes)},
+                    phone=member.mobile)

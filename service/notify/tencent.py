@@ -89,7 +89,8 @@ class TencentSms(TemplateSms):
             app_id=config["TENCENT_SMS_APP_ID"], sign_name=config["TENCENT_SMS_SIGN_NAME"],
             templates={"card": config["TENCENT_SMS_TEMPLATE_CARD"],
                        "reminder": config.get("TENCENT_SMS_TEMPLATE_REMINDER")
-                       or config["TENCENT_SMS_TEMPLATE_CARD"]},
+                       or config["TENCENT_SMS_TEMPLATE_CARD"],
+                       "otp": config.get("TENCENT_SMS_TEMPLATE_OTP") or ""},
             endpoint=config.get("TENCENT_SMS_ENDPOINT") or DEFAULT_ENDPOINT,
             region=config.get("TENCENT_SMS_REGION") or "ap-guangzhou",
             timeout=float(config.get("NOTIFY_HTTP_TIMEOUT", 5.0)),
@@ -101,8 +102,8 @@ class TencentSms(TemplateSms):
         payload = json.dumps({
             "PhoneNumberSet": [f"+86{msg.phone}"], "SmsSdkAppId": self.app_id,
             "SignName": self.sign_name, "TemplateId": template,
-            "TemplateParamSet": [p.get("name", ""), p.get("id", ""), p.get("phone", ""),
-                                 p.get("code", ""), token],
+            "TemplateParamSet": [p.get("code", ""), p.get("minutes", "")] if msg.kind == "otp"
+            else [p.get("name", ""), p.get("id", ""), p.get("phone", ""), p.get("code", ""), token],
             "SessionContext": str(msg.outbox_id),
         }, ensure_ascii=False, separators=(",", ":")).encode()
         host = urlsplit(self.endpoint).netloc
