@@ -1,5 +1,6 @@
 """All models, imported here so the metadata is complete for migrations and create_all."""
 
+from service.models.admin_session import AdminSession
 from service.models.admin_user import AdminUser
 from service.models.audit import AuditLog
 from service.models.call_task import CallTask
@@ -13,7 +14,7 @@ from service.models.org import Org, Unit
 from service.models.outbox import OutboxMessage
 
 __all__ = [
-    "AdminUser", "Attachment", "AuditLog", "CallTask", "Campaign", "CampaignMember", "Card",
-    "ChannelBinding", "CorrectionRequest", "EvidenceEntry", "EvidenceHead", "InboxMessage",
-    "Member", "MemberVersion", "Org", "OutboxMessage", "Unit",
+    "AdminSession", "AdminUser", "Attachment", "AuditLog", "CallTask", "Campaign",
+    "CampaignMember", "Card", "ChannelBinding", "CorrectionRequest", "EvidenceEntry",
+    "EvidenceHead", "InboxMessage", "Member", "MemberVersion", "Org", "OutboxMessage", "Unit",
 ]

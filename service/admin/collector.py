@@ -1,0 +1,16 @@
+"""Admin 代为确认 pages (being built)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from service.admin.auth import login_required
+
+bp = Blueprint("admin_collector", __name__, url_prefix="/admin")
+
+
+@bp.get("/collector" if "collector" != "dashboard" else "/")
+@login_required
+def index() -> str:
+    """Show the page."""
+    return render_template("admin/placeholder.html", title="代为确认")
