@@ -50,6 +50,13 @@ class Config:
     ADMIN_PAGE_SIZE = 50
     # admin-a: largest request body (uploads: recordings up to 50MB, see campaign.attachments).
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+    # admin-b: where web imports keep the upload (deleted when the job ends: it holds ID
+    # numbers) and the error report; None = instance/imports.
+    ADMIN_IMPORT_DIR: str | None = None
+    # admin-b: largest roster workbook the import page accepts (a 100k-member 附件4 is ~15MB).
+    ADMIN_IMPORT_MAX_BYTES = 30 * 1024 * 1024
+    # admin-b: rows per page in the audit log viewer.
+    ADMIN_AUDIT_PAGE_SIZE = 50
 
 
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:

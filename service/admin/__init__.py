@@ -32,6 +32,11 @@ BLUEPRINT_MODULES = [
     "members",
     "corrections",
     "collector",
+    "imports",  # admin-b
+    "exports",  # admin-b
+    "review",  # admin-b
+    "sampling",  # admin-b
+    "audit_log",  # admin-b
 ]
 
 # Top navigation: (endpoint, label, roles that see it).
@@ -40,13 +45,19 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("admin_members.index", "党员信息", ALL_ROLES),
     ("admin_corrections.index", "修改申请", (COMMITTEE_ADMIN, BRANCH_ADMIN, ORG_DEPARTMENT)),
     ("admin_collector.index", "代为确认", (COMMITTEE_ADMIN, BRANCH_ADMIN, COLLECTOR)),
+    ("admin_imports.index", "导入", (COMMITTEE_ADMIN,)),  # admin-b
+    ("admin_exports.index", "导出打印", (ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN)),  # admin-b
+    ("admin_review.index", "回头看", (ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN)),  # admin-b
+    ("admin_sampling.index", "验收抽查", (ORG_DEPARTMENT,)),  # admin-b
+    ("admin_audit.index", "审计日志", (ORG_DEPARTMENT, COMMITTEE_ADMIN)),  # admin-b
 ]
 
 
 def register_blueprints(app: Flask) -> None:
     """Register every admin blueprint on ``app``, with sign-in, CSRF and navigation."""
-    from service.admin import auth, csrf
+    from service.admin import auth, common, csrf
 
+    common.init_app(app)
     auth.init_app(app)  # first: the CSRF check and the views need to know who is signed in
     csrf.init_app(app)
     for name in BLUEPRINT_MODULES:

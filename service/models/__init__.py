@@ -8,13 +8,16 @@ from service.models.campaign import Campaign, CampaignMember, Card
 from service.models.channel import ChannelBinding
 from service.models.correction import CorrectionRequest
 from service.models.evidence import Attachment, EvidenceEntry, EvidenceHead
+from service.models.import_job import ImportJob
 from service.models.inbox import InboxMessage
 from service.models.member import Member, MemberVersion
 from service.models.org import Org, Unit
 from service.models.outbox import OutboxMessage
+from service.models.sampling import SamplingCheck, SamplingItem, SamplingRun
 
 __all__ = [
     "AdminSession", "AdminUser", "Attachment", "AuditLog", "CallTask", "Campaign",
     "CampaignMember", "Card", "ChannelBinding", "CorrectionRequest", "EvidenceEntry",
-    "EvidenceHead", "InboxMessage", "Member", "MemberVersion", "Org", "OutboxMessage", "Unit",
+    "EvidenceHead", "ImportJob", "InboxMessage", "Member", "MemberVersion", "Org",
+    "OutboxMessage", "SamplingCheck", "SamplingItem", "SamplingRun", "Unit",
 ]
