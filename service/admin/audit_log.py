@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, jsonify, render_template, request
-from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select, true
+from sqlalchemy import ColumnElement, String, and_, cast, literal, or_, select, true
 
 from service.admin import scope
 from service.admin.auth import current_user, login_required
@@ -32,11 +32,16 @@ def _user() -> AdminUser:
     return user
 
 
+def _actor_of(user_id: Any) -> Any:
+    """SQL for "admin:<id>" (|| on SQLite, CONCAT on MySQL)."""
+    return literal("admin:", String(20)) + cast(user_id, String(20))
+
+
 def visible(user: AdminUser) -> ColumnElement[bool]:
     """A condition keeping the audit entries the user may read."""
     if scope.sees_everything(user):
         return true()
-    staff = select(func.concat("admin:", cast(AdminUser.id, String(20)))).where(
+    staff = select(_actor_of(AdminUser.id)).where(
         scope.in_scope(AdminUser.org_id, user))
     members = select(cast(Member.id, String(20))).where(scope.in_scope(Member.org_id, user))
     orgs = select(cast(Org.id, String(20))).where(scope.in_scope(Org.id, user))
@@ -68,7 +73,7 @@ def query(user: AdminUser, args: Any) -> tuple[Any, dict[str, str]]:
     stmt = select(AuditLog).where(visible(user))
     if filters["actor"]:
         actor = filters["actor"]
-        named = select(func.concat("admin:", cast(AdminUser.id, String(20)))).where(
+        named = select(_actor_of(AdminUser.id)).where(
             AdminUser.username == actor)
         stmt = stmt.where(or_(AuditLog.actor == actor, AuditLog.actor.in_(named)))
     if filters["action"]:
