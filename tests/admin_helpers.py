@@ -126,3 +126,37 @@ def login(client: Any, username: str, password: str = PASSWORD, **extra: Any) ->
 def post(client: Any, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
     """POST a form with the client's CSRF token added."""
     return client.post(url, data={"csrf_token": csrf(client), **(data or {})}, **kwargs)
+
+
+def dispute(app: Flask, member_id: int, campaign_id: int, proposed: dict[str, str] | None = None
+            ) -> int:
+    """Have the member dispute their current card; return the correction request's id."""
+    from service.campaign import corrections
+    from service.campaign.states import membership
+    from service.campaign.transaction import run_unit
+
+    with app.app_context():
+        card_id = membership(campaign_id, member_id).card_id
+        assert card_id is not None
+        request = run_unit(lambda: corrections.dispute(
+            card_id, member_id, proposed=proposed or {"address": "北京市海淀区新地址路8号"},
+            note="地址变了", channel="wechat", identity="bound_openid"))
+        return request.id
+
+
+def call_task(app: Flask, member_id: int, campaign_id: int, *, overdue: bool = False) -> int:
+    """Add an open call task for the member; return its id."""
+    from service.campaign.states import membership
+    from service.models import CallTask, Member
+
+    with app.app_context():
+        cm = membership(campaign_id, member_id)
+        member = db.session.get(Member, member_id)
+        assert member is not None
+        task = CallTask(idempotency_key=f"call:{cm.id}:{secrets.token_hex(4)}",
+                        campaign_member_id=cm.id, member_id=member_id, org_id=member.org_id,
+                        reason="多次发送未确认", due_at=now_utc() + timedelta(
+                            days=-1 if overdue else 2))
+        db.session.add(task)
+        db.session.commit()
+        return task.id

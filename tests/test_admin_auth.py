@@ -110,8 +110,8 @@ def test_idle_and_expired_sessions_end(app, client):
     w = make_world(app)
     sign_in(client, w.users["collector"])
     with app.app_context():
-        db.session.execute(update(AdminSession).values(
-            last_seen_at=now_utc() - timedelta(minutes=app.config["ADMIN_SESSION_IDLE_MINUTES"] + 1)))
+        idle = timedelta(minutes=app.config["ADMIN_SESSION_IDLE_MINUTES"] + 1)
+        db.session.execute(update(AdminSession).values(last_seen_at=now_utc() - idle))
         db.session.commit()
     assert client.get("/admin/").status_code == 302
     sign_in(client, w.users["collector"])
