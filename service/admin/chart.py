@@ -49,7 +49,8 @@ def build(per_day: dict[date, int], total: int, start: date, deadline: date,
     step = max(1, span // 6)
     x_labels = [(x(start + timedelta(days=i)), f"{start + timedelta(days=i):%m-%d}")
                 for i in range(0, span + 1, step)]
-    y_labels = [(y(round(top * f)), str(round(top * f))) for f in (0, 0.25, 0.5, 0.75, 1)]
+    ticks = sorted({round(top * f) for f in (0, 0.25, 0.5, 0.75, 1)})
+    y_labels = [(y(n), str(n)) for n in ticks]
     return Chart(
         actual=" ".join(points), target=f"{x(start)},{y(0)} {x(deadline)},{y(total)}",
         deadline_x=x(deadline), today_x=x(min(today, end)), x_labels=x_labels, y_labels=y_labels,
