@@ -67,6 +67,28 @@ class Config:
     # reminders and the scheduler (service.scheduler, service.campaign.reminders)
 
     # admin web: sign-in, sessions, uploads (service.admin)
+    # admin-a: sign-in throttling. An account locks after this many failures in a row, for
+    # this long; one address may fail this many times per window across all accounts.
+    ADMIN_LOGIN_MAX_FAILURES = 5
+    ADMIN_LOGIN_LOCK_MINUTES = 15
+    ADMIN_IP_MAX_FAILURES = 20
+    ADMIN_IP_WINDOW_MINUTES = 15
+    # admin-a: a session ends after this much inactivity, and in any case after the hard limit.
+    ADMIN_SESSION_IDLE_MINUTES = 30
+    ADMIN_SESSION_MAX_HOURS = 12
+    # admin-a: shortest password `flask users create/passwd` accepts.
+    ADMIN_PASSWORD_MIN_LENGTH = 10
+    # admin-a: rows per page in admin lists (members, queues); bigger pages slow 100k rosters.
+    ADMIN_PAGE_SIZE = 50
+    # admin-a: largest request body (uploads: recordings up to 50MB, see campaign.attachments).
+    MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+    # admin-b: where web imports keep the upload (deleted when the job ends: it holds ID
+    # numbers) and the error report; None = instance/imports.
+    ADMIN_IMPORT_DIR: str | None = None
+    # admin-b: largest roster workbook the import page accepts (a 100k-member 附件4 is ~15MB).
+    ADMIN_IMPORT_MAX_BYTES = 30 * 1024 * 1024
+    # admin-b: rows per page in the audit log viewer.
+    ADMIN_AUDIT_PAGE_SIZE = 50
 
 
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:

@@ -1,9 +1,87 @@
-"""Admin web pages and their JSON endpoints, by role (built with issue 9)."""
+"""Admin web pages and their JSON endpoints, by role (issue 9).
+
+Adding a page module: give it ``bp = Blueprint("admin_<name>", __name__, url_prefix="/admin")``,
+add the module to ``BLUEPRINT_MODULES`` and, for the top navigation, an entry to ``NAV``
+(endpoint, label, roles; entries whose endpoint is not registered are skipped). Every
+``/admin/…`` request gets the signed-in user (``auth.current_user()``), a CSRF check on writes
+(``csrf``), and must use the scoped queries of ``scope``.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import importlib
+from typing import Any
+
+from flask import Flask, current_app, jsonify, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from service.models.admin_user import (
+    BRANCH_ADMIN,
+    COLLECTOR,
+    COMMITTEE_ADMIN,
+    ORG_DEPARTMENT,
+    ROLES,
+)
+
+ALL_ROLES = (ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN, COLLECTOR)
+
+# Modules under service.admin that define ``bp``; registered in this order.
+BLUEPRINT_MODULES = [
+    "auth",
+    "dashboard",
+    "members",
+    "corrections",
+    "collector",
+    "imports",  # admin-b
+    "exports",  # admin-b
+    "review",  # admin-b
+    "sampling",  # admin-b
+    "audit_log",  # admin-b
+]
+
+# Top navigation: (endpoint, label, roles that see it).
+NAV: list[tuple[str, str, tuple[str, ...]]] = [
+    ("admin_dashboard.index", "工作进度", ALL_ROLES),
+    ("admin_members.index", "党员信息", ALL_ROLES),
+    ("admin_corrections.index", "修改申请", (COMMITTEE_ADMIN, BRANCH_ADMIN, ORG_DEPARTMENT)),
+    ("admin_collector.index", "代为确认", (COMMITTEE_ADMIN, BRANCH_ADMIN, COLLECTOR)),
+    ("admin_imports.index", "导入", (COMMITTEE_ADMIN,)),  # admin-b
+    ("admin_exports.index", "导出打印", (ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN)),  # admin-b
+    ("admin_review.index", "回头看", (ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN)),  # admin-b
+    ("admin_sampling.index", "验收抽查", (ORG_DEPARTMENT,)),  # admin-b
+    ("admin_audit.index", "审计日志", (ORG_DEPARTMENT, COMMITTEE_ADMIN)),  # admin-b
+]
 
 
 def register_blueprints(app: Flask) -> None:
-    """Register every admin blueprint on ``app``."""
+    """Register every admin blueprint on ``app``, with sign-in, CSRF and navigation."""
+    from service.admin import auth, common, csrf
+
+    common.init_app(app)
+    auth.init_app(app)  # first: the CSRF check and the views need to know who is signed in
+    csrf.init_app(app)
+    for name in BLUEPRINT_MODULES:
+        app.register_blueprint(importlib.import_module(f"{__name__}.{name}").bp)
+    app.jinja_env.globals["admin_nav"] = _nav
+    app.jinja_env.globals["admin_roles"] = ROLES
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
+
+
+def _nav(user: Any) -> list[tuple[str, str]]:
+    """Return the navigation entries ``user`` sees: (endpoint, label)."""
+    views = current_app.view_functions
+    return [(e, label) for e, label, roles in NAV if user.role in roles and e in views]
+
+
+def _too_large(exc: RequestEntityTooLarge) -> Any:
+    limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+    message = f"上传的内容太大，单次提交不能超过 {limit}MB"
+    if request.path.startswith("/admin/") and not auth_wants_json():
+        return render_template("error.html", code=413, message=message), 413
+    return jsonify({"code": 413, "message": message}), 413
+
+
+def auth_wants_json() -> bool:
+    from service.admin.auth import wants_json
+
+    return wants_json()

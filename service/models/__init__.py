@@ -1,5 +1,6 @@
 """All models, imported here so the metadata is complete for migrations and create_all."""
 
+from service.models.admin_session import AdminSession
 from service.models.admin_user import AdminUser
 from service.models.audit import AuditLog
 from service.models.call_task import CallTask
@@ -7,17 +8,20 @@ from service.models.campaign import Campaign, CampaignMember, Card
 from service.models.channel import ChannelBinding
 from service.models.correction import CorrectionRequest
 from service.models.evidence import Attachment, EvidenceEntry, EvidenceHead
+from service.models.import_job import ImportJob
 from service.models.inbox import InboxMessage
 from service.models.member import Member, MemberVersion
 from service.models.member_auth import OtpCode, Throttle
 from service.models.org import Org, Unit
 from service.models.outbox import OutboxMessage
 from service.models.reminder import ReminderStep
+from service.models.sampling import SamplingCheck, SamplingItem, SamplingRun
 from service.models.wechat_token import SendRateWindow, SubscribeGrantUse, WeChatToken
 
 __all__ = [
-    "AdminUser", "Attachment", "AuditLog", "CallTask", "Campaign", "CampaignMember", "Card",
-    "ChannelBinding", "CorrectionRequest", "EvidenceEntry", "EvidenceHead", "InboxMessage",
-    "Member", "MemberVersion", "Org", "OtpCode", "OutboxMessage", "ReminderStep",
+    "AdminSession", "AdminUser", "Attachment", "AuditLog", "CallTask", "Campaign",
+    "CampaignMember", "Card", "ChannelBinding", "CorrectionRequest", "EvidenceEntry",
+    "EvidenceHead", "ImportJob", "InboxMessage", "Member", "MemberVersion", "Org", "OtpCode",
+    "OutboxMessage", "ReminderStep", "SamplingCheck", "SamplingItem", "SamplingRun",
     "SendRateWindow", "SubscribeGrantUse", "Throttle", "Unit", "WeChatToken",
 ]

@@ -1,0 +1,136 @@
+"""Admin 审计日志 viewer: logins, full-ID views, exports, edits and transitions, filterable.
+
+The organisation department reads every entry; a committee admin reads what the staff of
+their subtree did and what was done to the members and orgs of their subtree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from sqlalchemy import ColumnElement, String, and_, cast, literal, or_, select, true
+
+from service.admin import scope
+from service.admin.auth import current_user, login_required
+from service.admin.downloads import add_filters
+from service.errors import ServiceError
+from service.extensions import db
+from service.models import AdminUser, AuditLog, Member, Org
+
+bp = Blueprint("admin_audit", __name__, url_prefix="/admin")
+add_filters(bp)
+MAX_PAGE = 10_000
+
+
+def _user() -> AdminUser:
+    user = current_user()
+    assert user is not None
+    scope.require(user, "audit_log")
+    return user
+
+
+def _actor_of(user_id: Any) -> Any:
+    """SQL for "admin:<id>" (|| on SQLite, CONCAT on MySQL)."""
+    return literal("admin:", String(20)) + cast(user_id, String(20))
+
+
+def visible(user: AdminUser) -> ColumnElement[bool]:
+    """A condition keeping the audit entries the user may read."""
+    if scope.sees_everything(user):
+        return true()
+    staff = select(_actor_of(AdminUser.id)).where(
+        scope.in_scope(AdminUser.org_id, user))
+    members = select(cast(Member.id, String(20))).where(scope.in_scope(Member.org_id, user))
+    orgs = select(cast(Org.id, String(20))).where(scope.in_scope(Org.id, user))
+    return or_(AuditLog.actor.in_(staff),
+               and_(AuditLog.target_type == "member", AuditLog.target_id.in_(members)),
+               and_(AuditLog.target_type == "org", AuditLog.target_id.in_(orgs)))
+
+
+def _day(raw: str | None, label: str) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ServiceError(f"{label}格式应为 年-月-日，如 2017-06-30") from None
+
+
+def _utc(day: date) -> datetime:
+    """Midnight of a local (Asia/Shanghai) day as naive UTC, as the log stores times."""
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    local = datetime.combine(day, time.min, tzinfo=tz)
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def query(user: AdminUser, args: Any) -> tuple[Any, dict[str, str]]:
+    """Return the filtered select of entries and the filters as given."""
+    filters = {k: (args.get(k) or "").strip() for k in
+               ("actor", "action", "target_type", "target_id", "since", "until")}
+    stmt = select(AuditLog).where(visible(user))
+    if filters["actor"]:
+        actor = filters["actor"]
+        named = select(_actor_of(AdminUser.id)).where(
+            AdminUser.username == actor)
+        stmt = stmt.where(or_(AuditLog.actor == actor, AuditLog.actor.in_(named)))
+    if filters["action"]:
+        stmt = stmt.where(AuditLog.action == filters["action"])
+    if filters["target_type"]:
+        stmt = stmt.where(AuditLog.target_type == filters["target_type"])
+    if filters["target_id"]:
+        stmt = stmt.where(AuditLog.target_id == filters["target_id"])
+    since = _day(filters["since"], "起始日期")
+    until = _day(filters["until"], "截止日期")
+    if since:
+        stmt = stmt.where(AuditLog.at >= _utc(since))
+    if until:
+        stmt = stmt.where(AuditLog.at < _utc(until + timedelta(days=1)))
+    return stmt, filters
+
+
+def _page(user: AdminUser) -> tuple[list[AuditLog], dict[str, str], int, bool]:
+    stmt, filters = query(user, request.args)
+    size = current_app.config["ADMIN_AUDIT_PAGE_SIZE"]
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    rows = list(db.session.scalars(stmt.order_by(AuditLog.id.desc())
+                                   .offset((page - 1) * size).limit(size + 1)))
+    return rows[:size], filters, page, len(rows) > size
+
+
+def _names(entries: list[AuditLog]) -> dict[str, str]:
+    """Map "admin:<id>" actors to "display name（user name）"."""
+    ids = {int(e.actor[6:]) for e in entries if e.actor.startswith("admin:")
+           and e.actor[6:].isdigit()}
+    rows = db.session.execute(select(AdminUser.id, AdminUser.display_name, AdminUser.username)
+                              .where(AdminUser.id.in_(ids)))
+    return {f"admin:{i}": f"{d}（{u}）" for i, d, u in rows}
+
+
+def entry_dict(e: AuditLog) -> dict[str, Any]:
+    """Return one entry as JSON-ready data (details never hold full ID numbers or phones)."""
+    return {"id": e.id, "at": e.at.isoformat(timespec="seconds") + "Z", "actor": e.actor,
+            "action": e.action, "target_type": e.target_type, "target_id": e.target_id,
+            "detail": e.detail, "ip": e.ip}
+
+
+@bp.get("/audit")
+@login_required
+def index() -> str:
+    """Show a page of audit entries, newest first, with the filters."""
+    user = _user()
+    entries, filters, page, more = _page(user)
+    actions = db.session.scalars(select(AuditLog.action).where(visible(user)).distinct()
+                                 .order_by(AuditLog.action)).all()
+    return render_template("admin/audit.html", entries=entries, filters=filters, page=page,
+                           more=more, actions=actions, names=_names(entries))
+
+
+@bp.get("/api/audit")
+@login_required
+def data() -> Any:
+    """Return a page of audit entries as JSON, with the same filters."""
+    entries, _, page, more = _page(_user())
+    return jsonify({"page": page, "more": more, "entries": [entry_dict(e) for e in entries]})

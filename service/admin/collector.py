@@ -1,0 +1,219 @@
+"""The collector's page: members still to settle, proxy confirmation with uploaded evidence
+(call recording, screenshot, signed paper form), unreachable / re-contacted, and call tasks."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from service.admin import scope
+from service.admin.auth import audit, current_user, login_required
+from service.admin.common import campaign_in_view, campaigns_for, paginate
+from service.admin.record_view import masked
+from service.campaign import workflow
+from service.campaign.attachments import ALLOWED_TEXT, store_attachment
+from service.campaign.transaction import run_unit
+from service.clock import now_utc, today_local
+from service.errors import ServiceError
+from service.extensions import db
+from service.models import AdminUser, CallTask, Campaign, CampaignMember, Member, Org
+from service.models.call_task import DONE
+from service.models.call_task import OPEN as TASK_OPEN
+from service.models.call_task import STATUS_LABELS as TASK_LABELS
+from service.models.campaign import DISPUTED, OPEN, PENDING, UNREACHABLE
+
+bp = Blueprint("admin_collector", __name__, url_prefix="/admin")
+TO_SETTLE = (PENDING, DISPUTED, UNREACHABLE)
+MAX_FILES = 5
+
+
+@bp.get("/collector")
+@login_required
+def index() -> str:
+    """List the members of the campaign in view still to settle, open call tasks first."""
+    user = _user()
+    campaigns = campaigns_for(user)
+    campaign = campaign_in_view(user, campaigns)
+    state = request.args.get("state", "")
+    q = (request.args.get("q") or "").strip()
+    page = None
+    if campaign is not None:
+        query = (scope.campaign_member_query(user)
+                 .join(Org, Org.id == Member.org_id)
+                 .where(CampaignMember.campaign_id == campaign.id,
+                        CampaignMember.state.in_([state] if state in TO_SETTLE else TO_SETTLE)))
+        if q:
+            query = query.where(Member.name.contains(q, autoescape=True))
+        tasks = (select(func.count(CallTask.id)).where(
+            CallTask.campaign_member_id == CampaignMember.id, CallTask.status == TASK_OPEN)
+            .correlate(CampaignMember).scalar_subquery())
+        rows = query.with_only_columns(CampaignMember.state, CampaignMember.state_changed_at,
+                                       Member.id, Member.name, Member.mobile,
+                                       Org.name.label("org_name"), tasks.label("tasks"))
+        page = paginate(rows.order_by(tasks.desc(), CampaignMember.state_changed_at),
+                        select(func.count()).select_from(query.subquery()))
+    return render_template("admin/collector.html", campaigns=campaigns, campaign=campaign,
+                           page=page, state=state, q=q, to_settle=TO_SETTLE, masked=masked,
+                           args={"campaign": campaign.id if campaign else None, "state": state,
+                                 "q": q})
+
+
+@bp.get("/collector/members/<int:member_id>")
+@login_required
+def member(member_id: int) -> Any:
+    """Show what the collector can do for one member in each open campaign."""
+    return _page(member_id)
+
+
+def _page(member_id: int, error: str | None = None, status: int = 200,
+          phone: str | None = None) -> Any:
+    user = _user()
+    person = scope.get_member(user, member_id)
+    memberships = db.session.execute(
+        select(CampaignMember, Campaign).join(Campaign, Campaign.id == CampaignMember.campaign_id)
+        .where(CampaignMember.member_id == person.id, Campaign.status == OPEN)
+        .order_by(Campaign.id.desc())
+    ).all()
+    tasks = db.session.scalars(scope.call_task_query(user).where(
+        CallTask.member_id == person.id).order_by(CallTask.status != TASK_OPEN,
+                                                  CallTask.due_at.desc())).all()
+    return render_template(
+        "admin/collector_member.html", member=person, memberships=memberships, tasks=tasks,
+        task_labels=TASK_LABELS, methods=workflow.PROXY_METHODS, error=error, form=request.form,
+        today=today_local(), allowed=ALLOWED_TEXT, max_files=MAX_FILES, phone=phone,
+        masked_phone=masked("mobile", person.mobile) or masked("landline", person.landline),
+        can_act=scope.can(user, "proxy_confirm"), can_phone=scope.can(user, "view_full_phone"),
+        task_open=TASK_OPEN, settle_states=TO_SETTLE,
+    ), status
+
+
+@bp.post("/collector/members/<int:member_id>/proxy")
+@login_required
+def proxy(member_id: int) -> Any:
+    """Record a proxy confirmation, with its uploaded evidence, in one transaction."""
+    user = _user()
+    cm = _membership(user, member_id, "proxy_confirm")
+    files = [f for f in request.files.getlist("attachments") if f and f.filename]
+    try:
+        if len(files) > MAX_FILES:
+            raise ServiceError(f"一次最多上传 {MAX_FILES} 个附件")
+        confirmed_on = _date(request.form.get("confirmed_on"))
+        uploads = [(f.filename or "附件", f.read()) for f in files]
+        actor = f"admin:{user.id}"
+
+        def work() -> Any:
+            attachments = [store_attachment(name, data, uploaded_by=actor)
+                           for name, data in uploads]
+            entry = workflow.proxy_confirm(
+                cm.campaign_id, member_id, actor=actor,
+                collector_name=request.form.get("collector_name") or "",
+                method=request.form.get("method") or "", confirmed_on=confirmed_on,
+                note=(request.form.get("note") or "").strip() or None,
+                reason=request.form.get("reason") or "外出", attachments=attachments)
+            _close_tasks(cm.id, actor, "已代为确认")
+            return entry
+
+        run_unit(work)
+    except ServiceError as exc:
+        db.session.rollback()
+        return _page(member_id, error=exc.message, status=exc.code)
+    flash("已记录代为确认。", "success")
+    return redirect(url_for(".member", member_id=member_id))
+
+
+@bp.post("/collector/members/<int:member_id>/unreachable")
+@login_required
+def unreachable(member_id: int) -> Any:
+    """Mark a member who cannot be reached, with what was tried."""
+    user = _user()
+    cm = _membership(user, member_id, "mark_unreachable")
+    note = request.form.get("note") or ""
+    return _act(member_id, "已标记为失联未确认。", lambda: workflow.mark_unreachable(
+        cm.campaign_id, member_id, actor=f"admin:{user.id}", note=note))
+
+
+@bp.post("/collector/members/<int:member_id>/reopen")
+@login_required
+def reopen(member_id: int) -> Any:
+    """Put a re-contacted member back to confirmation (a card goes out again)."""
+    user = _user()
+    cm = _membership(user, member_id, "reopen")
+    note = (request.form.get("note") or "").strip() or None
+    return _act(member_id, "已重新联系，确认卡已再次发送。", lambda: workflow.reopen(
+        cm.campaign_id, member_id, actor=f"admin:{user.id}", note=note))
+
+
+@bp.post("/calls/<int:task_id>/done")
+@login_required
+def task_done(task_id: int) -> Any:
+    """Close a call task with what came of the call."""
+    user = _user()
+    task = scope.get_call_task(user, task_id)
+    scope.require(user, "close_call_task")
+    outcome = (request.form.get("outcome") or "").strip()
+
+    def work() -> None:
+        if not outcome:
+            raise ServiceError("请填写联系结果")
+        if task.status != TASK_OPEN:
+            raise ServiceError("该电话联系任务已处理")
+        _finish(task, f"admin:{user.id}", outcome)
+        audit("call_task.done", target_type="call_task", target_id=task.id)
+
+    return _act(task.member_id, "已记录联系结果。", work)
+
+
+@bp.post("/calls/<int:task_id>/phone")
+@login_required
+def task_phone(task_id: int) -> Any:
+    """Show the full phone number of a call task's member once, and audit it."""
+    user = _user()
+    task = scope.get_call_task(user, task_id)
+    scope.require(user, "view_full_phone")
+    person = scope.get_member(user, task.member_id)
+    audit("member.view_phone", target_type="member", target_id=person.id, call_task_id=task.id)
+    db.session.commit()
+    return _page(person.id, phone=person.mobile or person.landline or "")
+
+
+def _membership(user: AdminUser, member_id: int, action: str) -> CampaignMember:
+    campaign_id = request.form.get("campaign_id", type=int) or 0
+    cm = scope.get_campaign_member(user, campaign_id, member_id)
+    scope.require(user, action)
+    return cm
+
+
+def _act(member_id: int, done: str, work: Any) -> Any:
+    try:
+        run_unit(work)
+    except ServiceError as exc:
+        db.session.rollback()
+        return _page(member_id, error=exc.message, status=exc.code)
+    flash(done, "success")
+    return redirect(url_for(".member", member_id=member_id))
+
+
+def _close_tasks(campaign_member_id: int, actor: str, outcome: str) -> None:
+    for task in db.session.scalars(select(CallTask).where(
+            CallTask.campaign_member_id == campaign_member_id, CallTask.status == TASK_OPEN)):
+        _finish(task, actor, outcome)
+
+
+def _finish(task: CallTask, actor: str, outcome: str) -> None:
+    task.status, task.outcome, task.done_by, task.done_at = DONE, outcome, actor, now_utc()
+
+
+def _date(raw: str | None) -> date:
+    try:
+        return date.fromisoformat((raw or "").strip())
+    except ValueError as exc:
+        raise ServiceError("请填写有效的确认日期（YYYY-MM-DD）") from exc
+
+
+def _user() -> AdminUser:
+    user = current_user()
+    assert user is not None
+    return user

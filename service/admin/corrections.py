@@ -1,0 +1,118 @@
+"""The correction queue: members' proposed values beside the record, field by field; accept
+(the record changes on a basis note and a new card goes out) or reject with a reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from service.admin import scope
+from service.admin.auth import audit, current_user, login_required
+from service.admin.common import paginate
+from service.admin.record_view import masked, text_of
+from service.campaign import corrections
+from service.campaign.transaction import run_unit
+from service.errors import ServiceError
+from service.extensions import db
+from service.models import AdminUser, CorrectionRequest, Member, Org
+from service.models.correction import OPEN, STATUS_LABELS
+from service.records.fields import SENSITIVE_MEMBER_KEYS
+
+bp = Blueprint("admin_corrections", __name__, url_prefix="/admin")
+
+
+@bp.get("/corrections")
+@login_required
+def index() -> str:
+    """List correction requests in scope, open ones oldest first."""
+    user = _user()
+    status = request.args.get("status", OPEN)
+    query = (scope.correction_query(user)
+             .join(Member, Member.id == CorrectionRequest.member_id)
+             .join(Org, Org.id == CorrectionRequest.org_id))
+    if status in STATUS_LABELS:
+        query = query.where(CorrectionRequest.status == status)
+    rows = query.with_only_columns(CorrectionRequest, Member.name, Org.name.label("org_name"))
+    page = paginate(rows.order_by(CorrectionRequest.created_at, CorrectionRequest.id),
+                    select(func.count()).select_from(query.subquery()))
+    return render_template("admin/corrections.html", page=page, status=status,
+                           status_labels=STATUS_LABELS, args={"status": status})
+
+
+@bp.get("/corrections/<int:request_id>")
+@login_required
+def detail(request_id: int) -> str:
+    """Show one request: each disputed item, the record's value and the proposed one."""
+    return _page(request_id)
+
+
+def _page(request_id: int, error: str | None = None, status: int = 200) -> Any:
+    user = _user()
+    req = scope.get_correction(user, request_id)
+    rows = []
+    for item in corrections.diff(req):
+        key = item["field"]
+        sensitive = key in SENSITIVE_MEMBER_KEYS
+        rows.append({**item, "sensitive": sensitive,
+                     "current_text": masked(key, item["current"]) if sensitive
+                     else text_of(key, item["current"]),
+                     "proposed_text": masked(key, item["proposed"]) if sensitive
+                     else item["proposed"],
+                     "value": request.form.get(f"v_{key}", item["proposed"]) if not sensitive
+                     else ""})
+    member = db.session.get(Member, req.member_id)
+    return render_template(
+        "admin/correction.html", req=req, rows=rows, member=member, error=error,
+        status_labels=STATUS_LABELS, can_resolve=scope.can(user, "resolve_correction")
+        and req.status == OPEN, form=request.form,
+    ), status
+
+
+@bp.post("/corrections/<int:request_id>/accept")
+@login_required
+def accept(request_id: int) -> Any:
+    """Accept: change the record to the (possibly adjusted) proposed values on a basis."""
+    user = _user()
+    req = scope.get_correction(user, request_id)
+    scope.require(user, "resolve_correction")
+    proposed = corrections.proposed_values(req)
+    # Personal numbers are shown masked and so cannot be adjusted here: they apply as proposed.
+    values = {k: (v if k in SENSITIVE_MEMBER_KEYS else request.form.get(f"v_{k}", v))
+              for k, v in proposed.items()}
+    basis = request.form.get("basis")
+    return _resolve(user, request_id, accept=True, basis=basis, values=values)
+
+
+@bp.post("/corrections/<int:request_id>/reject")
+@login_required
+def reject(request_id: int) -> Any:
+    """Reject with a reason the member is told; the member gets the record again to confirm."""
+    user = _user()
+    scope.get_correction(user, request_id)
+    scope.require(user, "resolve_correction")
+    return _resolve(user, request_id, accept=False, reason=request.form.get("reason"))
+
+
+def _resolve(user: AdminUser, request_id: int, *, accept: bool, **kwargs: Any) -> Any:
+    def work() -> Any:
+        card = corrections.resolve(request_id, accept=accept, actor=f"admin:{user.id}", **kwargs)
+        audit("correction.accept" if accept else "correction.reject",
+              target_type="correction_request", target_id=request_id, card_id=card.id)
+        return card
+
+    try:
+        run_unit(work)
+    except ServiceError as exc:
+        db.session.rollback()
+        return _page(request_id, error=exc.message, status=exc.code)
+    flash("已采纳修改，已向党员发送更新后的确认卡。" if accept
+          else "已答复不采纳，已将理由和原信息发送给党员再次确认。", "success")
+    return redirect(url_for(".index"))
+
+
+def _user() -> AdminUser:
+    user = current_user()
+    assert user is not None
+    return user

@@ -1,0 +1,215 @@
+"""Web roster imports: store the upload, then check and write it in a background thread, in one
+transaction, with progress on the job row and the --errors-out report when rows are wrong."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy import select, update
+
+from service import audit
+from service.clock import now_utc, today_local
+from service.extensions import db
+from service.models import ImportJob, Org
+from service.models.import_job import CHECKING, DONE, FAILED, MEMBERS, ORGS, REFUSED, WRITING
+from service.records.error_report import write_error_report
+from service.records.member_sheet import read_members
+from service.records.org_sheet import name_key, read_orgs
+from service.records.xlsx_read import CellProblem, SheetFormatError
+from service.roster import importing, org_importing
+from service.roster.orgs import subtree_ids
+
+log = logging.getLogger(__name__)
+UPLOAD = "upload.xlsx"
+REPORT = "errors.xlsx"
+UNREADABLE = ("无法读取该文件：应为未加密的 .xlsx 格式 Excel 工作簿"
+              "（.xls 请先用 Excel 或 WPS 另存为 .xlsx）")
+
+
+def job_dir(job_id: int) -> Path:
+    """Return the folder holding a job's upload and error report."""
+    configured = current_app.config.get("ADMIN_IMPORT_DIR")
+    return Path(configured or Path(current_app.instance_path) / "imports") / str(job_id)
+
+
+def report_path(job: ImportJob) -> Path | None:
+    """Return the job's error report, if one was written and still exists."""
+    path = job_dir(job.id) / REPORT
+    return path if job.has_report and path.exists() else None
+
+
+def create_job(kind: str, filename: str, data: bytes, *, user_id: int, scope: Org,
+               skip_invalid: bool) -> ImportJob:
+    """Add a queued job and store its upload (no commit; start it after the commit)."""
+    job = ImportJob(kind=kind, filename=filename[:255], uploaded_by=user_id,
+                    scope_org_id=scope.id, skip_invalid=skip_invalid)
+    db.session.add(job)
+    db.session.flush()
+    folder = job_dir(job.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / UPLOAD).write_bytes(data)
+    return job
+
+
+def start(app: Flask, job_id: int) -> threading.Thread:
+    """Run the job in a background thread with its own app context; return the thread."""
+    thread = threading.Thread(target=run_job, args=(app, job_id), name=f"import-{job_id}",
+                              daemon=True)
+    app.extensions.setdefault("import_threads", {})[job_id] = thread
+    thread.start()
+    return thread
+
+
+def run_job(app: Flask, job_id: int) -> None:
+    """Check and import one job; everything it writes commits at once, or not at all."""
+    with app.app_context():
+        try:
+            _run(job_id)
+        except Exception:
+            db.session.rollback()
+            log.exception("import job %s failed", job_id)
+            _progress(job_id, status=FAILED, message="导入时发生内部错误，未写入任何数据；"
+                      "请联系系统管理员")
+        finally:
+            (job_dir(job_id) / UPLOAD).unlink(missing_ok=True)  # the upload holds ID numbers
+            db.session.remove()
+
+
+def _progress(job_id: int, **values: Any) -> None:
+    """Record progress on its own connection, so pollers see it while the import is open."""
+    with db.engine.begin() as conn:
+        conn.execute(update(ImportJob).where(ImportJob.id == job_id)
+                     .values(updated_at=now_utc(), **values))
+
+
+class _Counter:
+    """Turn the importers' progress callbacks into throttled job-row updates."""
+
+    def __init__(self, job_id: int, live: bool) -> None:
+        self.job_id, self.live, self.done, self.shown = job_id, live, 0, 0
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        # SQLite allows one writer: while the import holds it, progress waits for the commit.
+        if self.live and self.done - self.shown >= 100:
+            self.shown = self.done
+            _progress(self.job_id, done=self.done)
+
+
+def _run(job_id: int) -> None:
+    job = db.session.get(ImportJob, job_id)
+    assert job is not None
+    scope = db.session.get(Org, job.scope_org_id)
+    assert scope is not None
+    source = job_dir(job_id) / UPLOAD
+    try:
+        if job.kind == MEMBERS:
+            outcome = _members(job, scope, source)
+        elif job.kind == ORGS:
+            outcome = _orgs(job, scope, source)
+        else:
+            raise ValueError(job.kind)
+    except SheetFormatError as e:
+        db.session.rollback()
+        _progress(job_id, status=REFUSED, message=str(e))
+        return
+    except (OSError, KeyError, InvalidFileException, zipfile.BadZipFile):
+        db.session.rollback()
+        _progress(job_id, status=REFUSED, message=UNREADABLE)
+        return
+    problems, header_rows, values = outcome
+    if problems:
+        write_error_report(source, job_dir(job_id) / REPORT, problems, header_rows)
+        values["has_report"] = True
+    audit.record(f"import.{job.kind}", actor=f"admin:{job.uploaded_by}", target_type="import_job",
+                 target_id=job_id, file=job.filename, scope=scope.name, status=values["status"],
+                 created=values.get("created", 0), updated=values.get("updated", 0),
+                 error_rows=values.get("error_rows", 0))
+    db.session.execute(update(ImportJob).where(ImportJob.id == job_id)
+                       .values(updated_at=now_utc(), **values))
+    db.session.commit()
+
+
+def _outcome(result: Any, job: ImportJob, blocked: bool) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "created": result.created, "updated": result.updated, "error_rows": result.error_rows,
+        "warnings": result.warnings, "status": REFUSED if blocked else DONE,
+    }
+    if blocked:
+        values["message"] = (f"有 {result.error_rows} 行错误，未导入任何数据；请下载错误报告改正后"
+                             "重新导入，或勾选“跳过有错误的行”")
+    else:
+        values["message"] = result.summary()
+    return values
+
+
+def _members(job: ImportJob, scope: Org, source: Path
+             ) -> tuple[list[CellProblem], dict[str, int], dict[str, Any]]:
+    sheet = read_members(source, today_local())
+    _progress(job.id, status=CHECKING, total=sheet.total, done=0)
+    result = importing.ImportResult()
+    pending = importing.check_members(sheet.rows, sheet.header, result, _Counter(job.id, True))
+    in_scope = set(subtree_ids(scope))
+    kept = []
+    for p in pending:
+        if p.org_id in in_scope:
+            kept.append(p)
+        else:  # the branch exists, but not where this user may write
+            result.problems.append(sheet.header.problem(
+                p.row, "branch", f"所在党支部“{p.record['branch']}”不在您的管理范围"
+                f"（{scope.name}）内", "BRANCH_OUT_OF_SCOPE"))
+            result.error_rows += 1
+    values: dict[str, Any] = {"rows": result.rows}
+    blocked = bool(result.error_rows) and not job.skip_invalid
+    if not blocked and kept:
+        live = db.engine.dialect.name != "sqlite"
+        _progress(job.id, status=WRITING, total=len(kept), done=0)
+        importing.write_members(kept, job.filename, result, _Counter(job.id, live))
+    values.update(_outcome(result, job, blocked))
+    return result.problems, {sheet.header.sheet: sheet.header.header_rows[0]}, values
+
+
+def _orgs(job: ImportJob, scope: Org, source: Path
+          ) -> tuple[list[CellProblem], dict[str, int], dict[str, Any]]:
+    sheet = read_orgs(source, today_local())
+    _progress(job.id, status=CHECKING, total=len(sheet.orgs), done=0)
+    _check_org_scope(sheet, scope)
+    result = org_importing.OrgImportResult()
+    valid = org_importing.check_orgs(sheet, result)
+    values: dict[str, Any] = {"rows": len(sheet.orgs)}
+    blocked = bool(result.error_rows) and not job.skip_invalid
+    if not blocked and valid:
+        _progress(job.id, status=WRITING, total=len(valid), done=0)
+        org_importing.write_orgs(sheet, valid, result)
+    values.update(_outcome(result, job, blocked))
+    rows = {sheet.header.sheet: sheet.header.header_rows[0]}
+    rows.update({p.sheet: 3 for p in result.problems if p.sheet not in rows})
+    return result.problems, rows, values
+
+
+def _check_org_scope(sheet: Any, scope: Org) -> None:
+    """Mark rows that would touch orgs outside scope: existing ones, or new ones placed under a
+    基层党委 outside it (or under a new one, which would start a tree of its own)."""
+    ids = set(subtree_ids(scope))
+    by_key = {name_key(n): i for i, n in db.session.execute(select(Org.id, Org.name))}
+    committee = sheet.header.party
+    committee_id = by_key.get(name_key(committee)) if committee else None
+    for row in sheet.orgs:
+        name = row.org.get("name")
+        if not isinstance(name, str):
+            continue
+        existing = by_key.get(name_key(name))
+        if existing is not None and existing not in ids:
+            msg = f"党组织“{name}”不在您的管理范围（{scope.name}）内"
+        elif existing is None and committee and committee_id not in ids:
+            msg = (f"表上方的基层党委“{committee}”不在您的管理范围（{scope.name}）内，"
+                   "不能在其下新建党组织")
+        else:
+            continue
+        row.problems.append(row.header.problem(row.row, "name", msg, "ORG_OUT_OF_SCOPE"))

@@ -1,0 +1,131 @@
+"""Admin 导入 pages: upload a 附件4/附件3 workbook, watch the background import, get the report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from sqlalchemy import select
+
+from service.admin import import_jobs, scope
+from service.admin.auth import audit, current_user, login_required
+from service.admin.downloads import XLSX, add_filters
+from service.errors import NotFound, ServiceError
+from service.extensions import db
+from service.models import ImportJob
+from service.models.admin_user import AdminUser
+from service.models.import_job import KINDS, MEMBERS, STATUSES
+
+bp = Blueprint("admin_imports", __name__, url_prefix="/admin")
+RECENT = 20
+add_filters(bp)
+
+
+def _user() -> AdminUser:
+    user = current_user()
+    assert user is not None
+    scope.require(user, "import")
+    return user
+
+
+def _job(user: AdminUser, job_id: int) -> ImportJob:
+    job = db.session.scalar(select(ImportJob).where(
+        ImportJob.id == job_id, scope.in_scope(ImportJob.scope_org_id, user)))
+    if job is None:
+        raise NotFound("该导入任务不存在或不在您的管理范围内")
+    return job
+
+
+def job_dict(job: ImportJob) -> dict[str, Any]:
+    """Return what the progress page shows, for its polling script."""
+    return {"id": job.id, "status": job.status, "status_label": STATUSES[job.status],
+            "finished": job.finished, "percent": job.percent, "done": job.done,
+            "total": job.total, "rows": job.rows, "created": job.created,
+            "updated": job.updated, "error_rows": job.error_rows, "warnings": job.warnings,
+            "message": job.message, "has_report": job.has_report,
+            "report_url": url_for(".report", job_id=job.id) if job.has_report else None}
+
+
+@bp.get("/imports")
+@login_required
+def index() -> str:
+    """Show the upload form and the recent imports in the user's scope."""
+    user = _user()
+    jobs = db.session.scalars(select(ImportJob).where(
+        scope.in_scope(ImportJob.scope_org_id, user)).order_by(ImportJob.id.desc()).limit(RECENT))
+    return render_template("admin/imports.html", jobs=list(jobs), kinds=KINDS,
+                           statuses=STATUSES)
+
+
+@bp.post("/imports")
+@login_required
+def upload() -> Any:
+    """Store the upload as a job and start it in the background."""
+    user = _user()
+    kind = request.form.get("kind", MEMBERS)
+    upload = request.files.get("file")
+    try:
+        if kind not in KINDS:
+            raise ServiceError("请选择导入的表格类型")
+        if upload is None or not upload.filename:
+            raise ServiceError("请选择要导入的 Excel 文件（.xlsx）")
+        if not upload.filename.lower().endswith(".xlsx"):
+            raise ServiceError(f"“{upload.filename}”不是 .xlsx 文件；.xls 请先用 Excel 或 WPS "
+                               "另存为 .xlsx")
+        limit = current_app.config["ADMIN_IMPORT_MAX_BYTES"]
+        data = upload.read(limit + 1)
+        if len(data) > limit:
+            raise ServiceError(f"文件太大：不能超过 {limit // (1024 * 1024)}MB")
+        if not data:
+            raise ServiceError("文件是空的")
+    except ServiceError as e:
+        flash(e.message, "error")
+        return redirect(url_for(".index"))
+    job = import_jobs.create_job(kind, upload.filename, data, user_id=user.id, scope=user.org,
+                                 skip_invalid=request.form.get("skip_invalid") == "1")
+    audit("import.upload", target_type="import_job", target_id=job.id, kind=kind,
+          file=job.filename, bytes=len(data))
+    db.session.commit()
+    import_jobs.start(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
+    return redirect(url_for(".show", job_id=job.id))
+
+
+@bp.get("/imports/<int:job_id>")
+@login_required
+def show(job_id: int) -> str:
+    """Show one import with its progress bar."""
+    job = _job(_user(), job_id)
+    return render_template("admin/imports_job.html", job=job, info=job_dict(job), kinds=KINDS)
+
+
+@bp.get("/api/imports/<int:job_id>")
+@login_required
+def status(job_id: int) -> Any:
+    """Return the job's progress as JSON (polled by the progress page)."""
+    return jsonify(job_dict(_job(_user(), job_id)))
+
+
+@bp.get("/imports/<int:job_id>/errors.xlsx")
+@login_required
+def report(job_id: int) -> Any:
+    """Download the error report: the upload with bad cells marked and a 错误原因 column."""
+    job = _job(_user(), job_id)
+    path = import_jobs.report_path(job)
+    if path is None:
+        raise NotFound("该导入没有错误报告")
+    # The report is a copy of the upload, ID numbers and all: taking it out is on record.
+    audit("import.error_report", target_type="import_job", target_id=job.id, file=job.filename,
+          error_rows=job.error_rows)
+    db.session.commit()
+    return send_file(path, mimetype=XLSX, as_attachment=True,
+                     download_name=f"错误报告-{job.filename}")

@@ -1,0 +1,1 @@
+"""Inspection use cases: acceptance sampling (验收抽查) and its scoring sheet (no Flask)."""

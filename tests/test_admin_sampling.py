@@ -1,0 +1,79 @@
+"""Sampling pages: an inspector draws a recorded sample, checks records, reads the score."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from service.extensions import db
+from service.models import SamplingRun
+from tests.admin_helpers import make_world, post, sign_in
+
+
+def _draw(client: Any, org_id: int, seed: str = "2017-07-01") -> int:
+    r = post(client, "/admin/sampling", {"org_id": org_id, "seed": seed})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+
+
+def test_inspector_draws_checks_and_closes(app: Flask, client: Any) -> None:
+    w = make_world(app, members_per_branch=3)
+    sign_in(client, w.users["org_department"])
+    run_id = _draw(client, w.root_id)
+    data = client.get(f"/admin/api/sampling/{run_id}").get_json()
+    assert (data["branch_size"], data["member_size"], data["seed"]) == (2, 5, "2017-07-01")
+    page = client.get(f"/admin/sampling/{run_id}").get_data(as_text=True)
+    assert "2017-07-01" in page and "评分表" in page
+    with app.app_context():
+        run = db.session.get(SamplingRun, run_id)
+        assert run is not None
+        items = [(i.id, i.kind) for i in run.items]
+    for item_id, kind in items:
+        nos = range(1, 8) if kind == "branch" else range(8, 17)
+        form = {f"result_{n}": "pass" for n in nos}
+        if item_id == items[0][0]:
+            form.update(result_1="fail", problems_1="2", reason_1="书记未填写")
+        r = post(client, f"/admin/sampling/{run_id}/items/{item_id}", form)
+        assert r.status_code == 302
+    data = client.get(f"/admin/api/sampling/{run_id}").get_json()
+    assert data["checked_records"] == data["records"] == 7
+    assert data["earned"] == 78 and data["score"] == 97.5 and data["grade"] == "优秀"
+    assert post(client, f"/admin/sampling/{run_id}/close").status_code == 302
+    assert client.get(f"/admin/api/sampling/{run_id}").get_json()["closed"] is True
+    r = post(client, f"/admin/sampling/{run_id}/items/{items[0][0]}", {"result_1": "pass"},
+             follow_redirects=True)
+    assert "已结束" in r.get_data(as_text=True)
+
+
+def test_fail_without_reason_is_refused_and_nothing_saved(app: Flask, client: Any) -> None:
+    w = make_world(app, members_per_branch=1)
+    sign_in(client, w.users["org_department"])
+    run_id = _draw(client, w.root_id)
+    with app.app_context():
+        item_id = db.session.get(SamplingRun, run_id).items[0].id  # type: ignore[union-attr]
+    r = post(client, f"/admin/sampling/{run_id}/items/{item_id}",
+             {"result_1": "pass", "result_2": "fail", "problems_2": "1"}, follow_redirects=True)
+    assert "请填写原因" in r.get_data(as_text=True)
+    assert client.get(f"/admin/api/sampling/{run_id}").get_json()["checked_records"] == 0
+    with app.app_context():
+        assert db.session.get(SamplingRun, run_id).items[0].checks == []  # type: ignore[union-attr]
+
+
+def test_same_seed_same_sample_through_the_page(app: Flask, client: Any) -> None:
+    w = make_world(app, members_per_branch=8)  # 16 members: 10 drawn
+    sign_in(client, w.users["org_department"])
+    a, b, c = (_draw(client, w.root_id, seed) for seed in ("x", "x", "y"))
+    with app.app_context():
+        runs = {r.id: [(i.kind, i.member_id) for i in r.items]
+                for r in db.session.scalars(select(SamplingRun))}
+    assert runs[a] == runs[b] and runs[a] != runs[c]
+
+
+def test_only_inspectors_sample(app: Flask, client: Any) -> None:
+    w = make_world(app)
+    for role in ("committee_admin", "branch_admin", "collector"):
+        sign_in(client, w.users[role])
+        assert client.get("/admin/sampling").status_code == 403
+        assert post(client, "/admin/sampling", {"org_id": w.root_id}).status_code == 403
