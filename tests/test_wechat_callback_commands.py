@@ -113,7 +113,7 @@ def test_dispute_query_help_and_unknown_text(app: Flask) -> None:
     client = app.test_client()
     card = cm_of(campaign.id, member.id).card
     dispute = reply_content(post_wechat(client, text_xml("o-3", "有误")))
-    assert dispute and dispute.rstrip().endswith("/dispute") and "/m/" in dispute
+    assert dispute and dispute.rstrip().endswith("/dispute") and "/s/" in dispute
     query = reply_content(post_wechat(client, text_xml("o-3", "查询")))
     assert query and "待确认" in query and card.short_code in query
     assert "确认" in (reply_content(post_wechat(client, text_xml("o-3", "帮助"))) or "")

@@ -12,14 +12,13 @@ from flask import Blueprint, current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from service.bot import bind_member, member_session
-from service.bot.links import load_binding_token
+from service.bot.links import card_path, load_binding_token
 from service.bot.page_guard import check_csrf, client, csrf_token
 from service.campaign.outstanding import awaiting
 from service.campaign.transaction import run_unit
 from service.errors import ServiceError
 from service.extensions import db
 from service.models import Card, Org
-from service.notify.messages import card_link
 
 bp = Blueprint("bind", __name__)
 
@@ -64,10 +63,8 @@ def _done(member_id: int, channel: str, openid: str, repeated: bool) -> str:
     member_session.mark_verified(member_id, "sms_code")
     cms = awaiting(member_id)
     card = db.session.get(Card, cms[0].card_id) if cms else None
-    card_path = None
-    if card is not None:
-        card_path = "/m/" + card_link(card).split("/m/", 1)[1]
-    return render_template("bind/done.html", repeated=repeated, card_path=card_path)
+    return render_template("bind/done.html", repeated=repeated,
+                           card_path=card_path(card) if card is not None else None)
 
 
 def _scene_org(scene: str) -> Org | None:

@@ -7,6 +7,7 @@ forwarded to someone else expires before it can be misused and cannot be altered
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -22,6 +23,11 @@ BIND_MAX_AGE = 30 * 60
 def public_base() -> str:
     """Return the public address members reach us at, without a trailing slash."""
     return str(current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
+def card_path(card: Card) -> str:
+    """Return the site-relative path of the member's link for ``card`` (for redirects)."""
+    return urlsplit(card_link(card)).path
 
 
 def dispute_link(card: Card) -> str:

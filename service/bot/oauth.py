@@ -17,7 +17,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from werkzeug.wrappers import Response
 
 from service.bot import member_session
-from service.bot.links import public_base
+from service.bot.links import card_path, public_base
 from service.bot.page_guard import safe_next
 from service.campaign.outstanding import awaiting, disputed, member_for_openid
 from service.clock import now_utc
@@ -26,7 +26,6 @@ from service.extensions import db
 from service.models import Card
 from service.models.channel import WECHAT_OA
 from service.notify.channel import SendError
-from service.notify.messages import card_link
 from service.notify.wechat_client import oa_client
 
 bp = Blueprint("oauth", __name__)
@@ -80,6 +79,6 @@ def callback() -> str | Response:
     cms = awaiting(member.id)
     card = db.session.get(Card, cms[0].card_id) if cms else None
     if card is not None:
-        return redirect("/m/" + card_link(card).split("/m/", 1)[1])
+        return redirect(card_path(card))
     return render_template("bind/oauth_result.html", bound=True, member=member,
                            waiting_branch=bool(disputed(member.id)))

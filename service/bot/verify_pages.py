@@ -12,7 +12,7 @@ import re
 from flask import Blueprint, redirect, render_template, request, session
 from werkzeug.wrappers import Response
 
-from service.bot import member_session, otp
+from service.bot import member_session, otp, shortlinks
 from service.bot.page_guard import check_csrf, csrf_token, safe_next
 from service.campaign.cards import load_card_token
 from service.campaign.transaction import run_unit
@@ -24,14 +24,22 @@ from service.records.phones import mask_phone
 
 bp = Blueprint("verify", __name__)
 _CARD_PATH = re.compile(r"/m/([A-Za-z0-9_.\-]+)")
+_SHORT_PATH = re.compile(r"/s/([A-Za-z0-9]+)")
 SENT_KEY = "verify_sent"  # member id a code was last sent to from this browser
 
 
 def _member_from(next_path: str) -> Member:
     match = _CARD_PATH.match(next_path)
-    if match is None:
+    short = _SHORT_PATH.match(next_path)
+    if match is not None:
+        card = load_card_token(match[1])
+    elif short is not None:  # the short link from the SMS, as the member opened it
+        found = shortlinks.find_card(short[1])
+        if found is None:
+            raise ServiceError("链接无效")
+        card = found
+    else:
         raise ServiceError("请从收到的确认卡链接进入本页面")
-    card = load_card_token(match[1])
     member = db.session.get(Member, card.member_id)
     if member is None:
         raise NotFound("党员不存在")
