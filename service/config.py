@@ -37,6 +37,9 @@ class Config:
     WECHAT_TOKEN: str | None = None
     WECHAT_AES_KEY: str | None = None
     WECHAT_APPID: str | None = None
+    # WeChat stamps each push with the time; older (or future) ones are refused, which bounds
+    # how long a signed address (the plain signature does not cover the body) can be replayed.
+    WECHAT_MAX_CLOCK_SKEW = 300
     # A callback is a few hundred bytes; refuse anything bigger before parsing it.
     WECHAT_CALLBACK_MAX_BYTES = 64 * 1024
     # SMS providers do not sign their pushes: they must call /sms/<provider>/<receipt|reply>

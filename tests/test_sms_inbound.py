@@ -250,3 +250,24 @@ def _first_membership(member: Any) -> tuple[int, int]:
 
     cm = outstanding.awaiting(member.id)[0]
     return cm.campaign_id, member.id
+
+
+def test_concurrent_re_pushes_of_one_reply_confirm_once(app: Flask) -> None:
+    import threading
+
+    campaign, members = started(1)
+    member = members[0]
+    batch = [aliyun_up(member.mobile, "1")]
+    answers: list[Any] = []
+
+    def push() -> None:
+        answers.append(post_sms(app.test_client(), "/sms/aliyun/reply", batch).get_json())
+
+    threads = [threading.Thread(target=push) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == [ALIYUN_ACK] * 3
+    assert len(evidence(ledger.CONFIRMED, member.id)) == 1
+    assert len(inbox_rows()) == 1 and cm_of(campaign.id, member.id).state == "confirmed"

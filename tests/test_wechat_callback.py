@@ -3,6 +3,7 @@ for anything refused."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -73,17 +74,20 @@ def test_a_text_in_safe_mode_gets_an_encrypted_reply(safe: Flask) -> None:
     assert len(inbox_rows()) == 1
 
 
-@pytest.mark.parametrize("case", ["signature", "msg_signature", "appid", "plaintext"])
+@pytest.mark.parametrize("case", ["signature", "msg_signature", "appid", "plaintext", "stale"])
 def test_forged_or_foreign_pushes_are_refused_without_a_trace(safe: Flask, case: str) -> None:
     client = safe.test_client()
     xml = text_xml("o-1", "确认")
     if case == "signature":
         response = post_wechat(client, xml, token="not-our-token")
     elif case == "msg_signature":
+        now = str(int(time.time()))
         response = client.post("/wechat/callback", query_string={
-            "signature": sha1_signature(TOKEN, "1", "n"), "timestamp": "1", "nonce": "n",
+            "signature": sha1_signature(TOKEN, now, "n"), "timestamp": now, "nonce": "n",
             "encrypt_type": "aes", "msg_signature": "0" * 40},
             data="<xml><Encrypt><![CDATA[AAAA]]></Encrypt></xml>", content_type="text/xml")
+    elif case == "stale":  # a correctly signed push replayed ten minutes later
+        response = post_wechat(client, xml, timestamp=str(int(time.time()) - 600))
     elif case == "appid":
         response = post_wechat(client, xml, appid="wx_someone_else")
     else:
@@ -121,9 +125,10 @@ def test_entity_tricks_are_refused_in_the_clear_and_inside_the_envelope(
 
 def test_an_undecryptable_envelope_is_a_400(safe: Flask) -> None:
     encrypted = "bm90LXJlYWxseS1hZXM="
+    now = str(int(time.time()))
     response = safe.test_client().post("/wechat/callback", query_string={
-        "signature": sha1_signature(TOKEN, "1", "n"), "timestamp": "1", "nonce": "n",
-        "encrypt_type": "aes", "msg_signature": sha1_signature(TOKEN, "1", "n", encrypted)},
+        "signature": sha1_signature(TOKEN, now, "n"), "timestamp": now, "nonce": "n",
+        "encrypt_type": "aes", "msg_signature": sha1_signature(TOKEN, now, "n", encrypted)},
         data=f"<xml><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>", content_type="text/xml")
     assert response.status_code == 400
     assert inbox_rows() == []

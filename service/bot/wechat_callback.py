@@ -60,7 +60,8 @@ def receive() -> Any:
     args = request.args
     encrypted = args.get("encrypt_type", "").lower() == "aes"
     try:
-        check_signature(account, args)
+        check_signature(account, args, float(current_app.config.get(
+            "WECHAT_MAX_CLOCK_SKEW", 300)))
         body = safe_text(read_body(int(current_app.config.get(
             "WECHAT_CALLBACK_MAX_BYTES", 64 * 1024))))
         if account.aes_key and not encrypted:

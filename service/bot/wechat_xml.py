@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,11 +51,24 @@ def signature(*parts: str) -> str:
     return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
 
 
-def check_signature(account: Account, args: Mapping[str, str]) -> None:
-    """Refuse a request whose ``signature`` is not ours (403)."""
-    expected = signature(account.token, args.get("timestamp", ""), args.get("nonce", ""))
+def check_signature(account: Account, args: Mapping[str, str],
+                    max_skew: float | None = None) -> None:
+    """Refuse a request whose ``signature`` is not ours, or (``max_skew``) is stale (403).
+
+    The plain signature does not cover the body, so a signed address seen once (in a log)
+    could carry any body: the freshness window limits how long such an address is usable.
+    """
+    timestamp = args.get("timestamp", "")
+    expected = signature(account.token, timestamp, args.get("nonce", ""))
     if not hmac.compare_digest(expected, args.get("signature", "")):
         raise Refused(403, "bad signature")
+    if max_skew is not None:
+        try:
+            skew = abs(time.time() - int(timestamp))
+        except ValueError:
+            raise Refused(403, "bad timestamp") from None
+        if skew > max_skew:
+            raise Refused(403, "stale timestamp")
 
 
 def safe_text(raw: bytes) -> str:
