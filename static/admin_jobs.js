@@ -5,8 +5,11 @@
   if (!box) { return; }
   function show(job) {
     document.getElementById("job-status").textContent = job.status_label;
-    document.getElementById("job-count").textContent = job.total ? job.done + " / " + job.total : "";
-    document.getElementById("job-bar").style.width = job.percent + "%";
+    document.getElementById("job-count").textContent = job.finished ? "共 " + job.rows + " 行"
+      : (job.total ? job.done + " / " + job.total : "");
+    var bar = document.getElementById("job-bar");
+    bar.style.width = job.percent + "%";
+    bar.className = (job.status === "refused" || job.status === "failed") ? "dis" : "ok";
     box.querySelector("[role=progressbar]").setAttribute("aria-valuenow", job.percent);
     document.getElementById("job-message").textContent = job.message || "";
     if (job.report_url) {

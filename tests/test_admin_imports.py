@@ -153,3 +153,41 @@ def test_not_a_workbook(app: Flask, client: Any, users: dict[str, int]) -> None:
              content_type="multipart/form-data")
     job = _finish(app, r)
     assert job.status == "refused" and "无法读取该文件" in (job.message or "")
+
+
+NEW_BRANCH = ["中共测试县林业局新建支部委员会", "631", "与上级党组织相同", "张三", "李四",
+              "13800138000", None, None, None, None]
+
+
+def _upload_orgs(client: Any, path: Path) -> Any:
+    data = {"kind": "orgs", "file": (io.BytesIO(path.read_bytes()), path.name)}
+    return post(client, "/admin/imports", data, content_type="multipart/form-data")
+
+
+def test_org_roster_adds_branches_under_the_users_committee(
+        app: Flask, client: Any, users: dict[str, int], tmp_path: Path) -> None:
+    from tests.xlsx_helpers import write_org_roster
+
+    sign_in(client, users["committee_admin"])
+    job = _finish(app, _upload_orgs(client, write_org_roster(tmp_path / "a3.xlsx", [NEW_BRANCH])))
+    assert (job.status, job.created) == ("done", 1)
+    with app.app_context():
+        from service.models import Org
+
+        new = db.session.scalars(select(Org).where(Org.name == NEW_BRANCH[0])).one()
+        assert new.parent is not None and new.parent.name == COMMITTEE
+
+
+def test_org_roster_for_another_committee_is_refused(
+        app: Flask, client: Any, users: dict[str, int], tmp_path: Path) -> None:
+    from tests.xlsx_helpers import write_org_roster
+
+    sign_in(client, users["committee_admin"])
+    other_row = [OTHER_BRANCH, *NEW_BRANCH[1:]]  # exists, but in the other committee
+    path = write_org_roster(tmp_path / "a3.xlsx", [NEW_BRANCH, other_row], party=OTHER)
+    job = _finish(app, _upload_orgs(client, path))
+    assert job.status == "refused" and job.error_rows == 2
+    with app.app_context():
+        from service.models import Org
+
+        assert db.session.scalars(select(Org).where(Org.name == NEW_BRANCH[0])).first() is None
