@@ -50,6 +50,8 @@ def test_card_shows_the_16_items_in_plain_chinese_masked(app: Flask) -> None:
     assert "weui/weui.min.css" in page and 'name="viewport"' in page
     assert CONSENT_V1 in page and 'name="consent"' in page
     assert "失去联系日期" not in page and "外出流向" not in page  # neither lost nor floating
+    assert resp.headers["Cache-Control"] == "no-store" and resp.headers["X-Frame-Options"] == "DENY"
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
 
 
 def test_floating_member_sees_where_to_by_name(app: Flask) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from service.campaign import ledger, workflow
@@ -98,8 +99,10 @@ def test_dispute_a_field(served: tuple[Flask, str], browser: Any) -> None:
         page.goto(link)
         page.locator("#dispute-btn").click()
         page.get_by_text("哪一项信息有误？").wait_for()
-        assert not page.locator("#v_education").is_visible()  # opens when the item is ticked
+        page.wait_for_load_state("load")  # the stylesheet hides the inputs of unticked items
+        expect(page.locator("#v_education")).to_be_hidden()
         page.locator("label[for=f_education]").click()
+        expect(page.locator("#v_education")).to_be_visible()
         page.locator("#v_education").select_option(label="大专")
         page.locator("#note").fill("我是大专毕业，毕业证在家中")
         shot(page, "member-dispute-form")

@@ -30,6 +30,16 @@ VERIFY_PATH = "/verify"  # the one-time SMS code page (service.bot.binding)
 ANSWERABLE = (PENDING, UNREACHABLE)
 
 
+@bp.after_request
+def _private(response: Response) -> Response:
+    # Personal data behind a secret link: no caching on shared phones or proxies, no framing
+    # (a hidden confirm button under someone else's page), no link in Referer headers.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @bp.errorhandler(ServiceError)
 def _refused(exc: ServiceError) -> tuple[str, int]:
     db.session.rollback()
