@@ -64,11 +64,11 @@ def validate_policy(policy: dict[str, Any]) -> dict[str, Any]:
         raise ServiceError("免打扰时段应为两个整点，如 [21, 8]")
     for hour in quiet:
         _hour("quiet_hours", hour)
-    if policy["send_hour"] > policy["send_until"]:
-        raise ServiceError("发送时刻不能晚于最晚发送时刻")
     for key in ("send_hour", "send_until", "digest_hour"):
         if in_quiet_hours(policy[key], quiet):
             raise ServiceError(f"{LABELS[key]}（{policy[key]}点）落在免打扰时段内")
+    if policy["send_hour"] > policy["send_until"]:
+        raise ServiceError("发送时刻不能晚于最晚发送时刻")
     ladder = policy["ladder"]
     if (not isinstance(ladder, list) or not ladder or len(set(ladder)) != len(ladder)
             or any(r not in RUNGS for r in ladder)):
