@@ -127,3 +127,18 @@ def test_policy_cli_shows_sets_and_refuses(runner: Any, app: Flask) -> None:
     assert json.loads(json.dumps(stored)) == stored
     shown = runner.invoke(args=["reminders", "policy", "show"])
     assert "发送时刻：9点\n" in shown.output
+
+
+def test_broken_stored_policy_reminds_by_the_defaults(
+    app_ctx: Flask, caplog: pytest.LogCaptureFixture,
+) -> None:
+    from service.campaign.escalation import remind_members
+
+    with controlled_clock() as clock:
+        campaign, members = started_at(members_per_branch=1)
+        campaign.reminder_policy = {"send_hour": "ten"}  # hand-edited row
+        db.session.commit()
+        now = clock.set("2026-12-01 10:00")
+        done = run_unit(lambda: remind_members(now))
+    assert done["sms"] == len(members)
+    assert "提醒策略无效" in caplog.text

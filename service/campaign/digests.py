@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from service.campaign import notices
-from service.campaign.reminders import deadline_digest_due, effective_policy, in_quiet_hours
+from service.campaign.reminders import deadline_digest_due, in_quiet_hours, policy_or_default
 from service.campaign.workdays import is_workday, workdays_between
 from service.clock import to_local
 from service.extensions import db
@@ -33,7 +33,7 @@ def send_digests(now: datetime) -> Counter[str]:
     done: Counter[str] = Counter()
     local = to_local(now)
     for campaign in db.session.scalars(select(Campaign).where(Campaign.status == OPEN)):
-        policy = effective_policy(campaign.reminder_policy)
+        policy = policy_or_default(campaign.reminder_policy)
         if not admin_hours(local, policy):
             continue
         left = deadline_digest_due(policy, campaign.deadline, local.date())
@@ -94,7 +94,7 @@ def remind_corrections(now: datetime) -> Counter[str]:
         .where(CorrectionRequest.status == REQUEST_OPEN, Campaign.status == OPEN,
                CampaignMember.state == DISPUTED)).all()
     for request, campaign in rows:
-        policy = effective_policy(campaign.reminder_policy)
+        policy = policy_or_default(campaign.reminder_policy)
         if not admin_hours(local, policy) or not is_workday(local.date()):
             continue
         age = workdays_between(to_local(request.created_at).date(), local.date())

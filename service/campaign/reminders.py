@@ -12,6 +12,7 @@ down for days catches up one step a day, not with a burst.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from service.campaign.workdays import add_workdays, is_workday, workdays_between
 from service.errors import ServiceError
 
+log = logging.getLogger(__name__)
 WECHAT, SMS, CALL, SECRETARY = "wechat", "sms", "call", "secretary"
 RUNGS = {WECHAT: "微信", SMS: "短信", CALL: "电话（信息采集员）", SECRETARY: "通知支部书记"}
 MESSAGE_RUNGS = (WECHAT, SMS)
@@ -47,6 +49,19 @@ LABELS = {
 def effective_policy(stored: dict[str, Any] | None) -> dict[str, Any]:
     """Return the campaign's policy: the stored keys over the defaults, validated."""
     return validate_policy({**DEFAULT_POLICY, **(stored or {})})
+
+
+def policy_or_default(stored: dict[str, Any] | None) -> dict[str, Any]:
+    """Return the effective policy, or the defaults if the stored one is broken (logged).
+
+    The policy command refuses bad values, so this only meets a hand-edited row; reminding
+    by the defaults is better for the members than stopping the campaign's reminders.
+    """
+    try:
+        return effective_policy(stored)
+    except ServiceError as exc:
+        log.error("提醒策略无效，按默认策略执行：%s", exc.message)
+        return dict(DEFAULT_POLICY)
 
 
 def validate_policy(policy: dict[str, Any]) -> dict[str, Any]:
