@@ -71,8 +71,11 @@ def main() -> None:
             sim = Simulation(args.members, args.seed, json.loads(args.policy))
             fake_clock.install(lambda: sim.now)
             try:
+                cpu = time.process_time()
                 sim.setup(START)
+                setup_cpu, cpu = time.process_time() - cpu, time.process_time()
                 sim.run()
+                run_cpu = time.process_time() - cpu
                 report = sim.report()
             finally:
                 fake_clock.uninstall()
@@ -80,7 +83,8 @@ def main() -> None:
     fake.stop()
     seconds = time.perf_counter() - started
     print(f"模拟：{args.members:,} 名党员，随机种子 {args.seed}，用时 {seconds:.0f} 秒；"
-          f"短信经本机模拟阿里云 {len(fake.requests):,} 条")
+          f"短信经本机模拟阿里云 {len(fake.requests):,} 条；"
+          f"CPU 时间：建库及启动 {setup_cpu:.0f} 秒，逐小时模拟 {run_cpu:.0f} 秒")
     print("提醒策略：" + json.dumps(report.pop("policy"), ensure_ascii=False))
     print("应答模型：" + json.dumps(RESPONSE_MODEL, ensure_ascii=False))
     for line in report.pop("lines"):

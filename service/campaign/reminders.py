@@ -108,7 +108,8 @@ def in_send_window(local: datetime, policy: dict[str, Any]) -> bool:
 
 
 def steps_for(policy: dict[str, Any], reachable: set[str]) -> list[str]:
-    """Return the member's step rungs: the ladder expanded by caps, unreachable rungs skipped."""
+    """Return the member's step rungs: the ladder expanded by caps, unreachable rungs skipped,
+    cut to one step per reminder day."""
     steps: list[str] = []
     for rung in policy["ladder"]:
         if rung in MESSAGE_RUNGS:
@@ -116,7 +117,12 @@ def steps_for(policy: dict[str, Any], reachable: set[str]) -> list[str]:
                 steps += [rung] * int(policy["caps"].get(rung, 0))
         else:
             steps.append(rung)
-    return steps[:len(policy["reminder_days"])]
+    # More steps than reminder days: drop the last messages, never the call or the secretary,
+    # so every member who stays silent reaches a person.
+    while len(steps) > len(policy["reminder_days"]):
+        last_message = max((i for i, r in enumerate(steps) if r in MESSAGE_RUNGS), default=None)
+        steps.pop(last_message if last_message is not None else -1)
+    return steps
 
 
 @dataclass(frozen=True)
