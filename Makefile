@@ -1,4 +1,5 @@
-# member-confirm: `make demo` runs the product locally, `make test` runs the whole suite.
+# member-confirm: `make demo` runs the product locally (web app, outbox sender and reminder
+# scheduler together, see tools/demo.sh), `make test` runs the whole suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,7 +24,7 @@ demo: $(VENV)/.installed
 	tools/ensure-debs.sh $(RUN_DEBS)
 	$(BIN)/flask --app service db upgrade
 	$(BIN)/flask --app service demo seed --members $(DEMO_MEMBERS) --seed 1 --if-empty
-	FLASK_INSECURE_COOKIES=1 $(BIN)/flask --app service run --host 127.0.0.1 --port 5000
+	BIN=$(BIN) tools/demo.sh
 
 debs:
 	tools/ensure-debs.sh $(TEST_DEBS)

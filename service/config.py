@@ -68,6 +68,17 @@ class Config:
     MINI_SESSION_SECONDS = 7 * 24 * 3600
 
     # reminders and the scheduler (service.scheduler, service.campaign.reminders)
+    # A run missed while the scheduler was down is made once on restart within this many
+    # seconds; later than that the next run catches up anyway (jobs decide from the database).
+    SCHEDULER_MISFIRE_GRACE_SECONDS = 1800
+    # Tests only: one trigger for every job instead of JOBS' cron, e.g.
+    # {"trigger": "interval", "seconds": 0.3}, so a subprocess test needn't wait for 10:00.
+    SCHEDULER_TRIGGER: dict[str, Any] | None = None
+    # Tests only: `flask scheduler run` reads "now" (Asia/Shanghai wall time) from this file.
+    REMINDER_CLOCK_FILE: str | None = None
+    # Notices to admins and branch secretaries are outbox rows the admin pages list; this
+    # channel only marks them posted (the console page shows them in the demo).
+    REMINDER_NOTICE_CHANNEL = "console"
 
     # admin web: sign-in, sessions, uploads (service.admin)
     # admin-a: sign-in throttling. An account locks after this many failures in a row, for

@@ -133,3 +133,13 @@ def test_rerunning_a_tick_adds_nothing(app_ctx: Flask, hour: int) -> None:
         first = outbox_count()
         tick(clock, f"2026-12-01 {hour:02d}:00")
         assert outbox_count() == first
+
+
+def test_steps_keep_the_call_and_secretary_when_days_run_short() -> None:
+    from service.campaign.reminders import DEFAULT_POLICY, steps_for
+
+    policy = {**DEFAULT_POLICY, "reminder_days": [1, 2, 4, 6]}
+    assert steps_for(policy, {"wechat", "sms"}) == ["wechat", "wechat", "call", "secretary"]
+    assert steps_for(policy, {"sms"}) == ["sms", "sms", "call", "secretary"]
+    assert steps_for(policy, set()) == ["call", "secretary"]
+    assert steps_for({**policy, "reminder_days": [3]}, {"sms"}) == ["call"]

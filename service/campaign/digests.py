@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from service.campaign import notices
-from service.campaign.reminders import deadline_digest_due, effective_policy, in_send_window
-from service.campaign.workdays import workdays_between
+from service.campaign.reminders import deadline_digest_due, in_quiet_hours, policy_or_default
+from service.campaign.workdays import is_workday, workdays_between
 from service.clock import to_local
 from service.extensions import db
 from service.models import Campaign, CampaignMember, CorrectionRequest, Member, Org
@@ -33,13 +33,19 @@ def send_digests(now: datetime) -> Counter[str]:
     done: Counter[str] = Counter()
     local = to_local(now)
     for campaign in db.session.scalars(select(Campaign).where(Campaign.status == OPEN)):
-        policy = effective_policy(campaign.reminder_policy)
-        if local.hour < policy["digest_hour"] or not in_send_window(local, policy):
+        policy = policy_or_default(campaign.reminder_policy)
+        if not admin_hours(local, policy):
             continue
         left = deadline_digest_due(policy, campaign.deadline, local.date())
         if left is not None:
             done["digests"] += _digest(campaign, left, local.date().isoformat())
     return done
+
+
+def admin_hours(local: datetime, policy: dict) -> bool:
+    """Return whether notices to admins may be queued now: from the digest hour, not quiet."""
+    return (local.hour >= policy["digest_hour"]
+            and not in_quiet_hours(local.hour, policy["quiet_hours"]))
 
 
 def _digest(campaign: Campaign, left: int, day: str) -> int:
@@ -88,8 +94,8 @@ def remind_corrections(now: datetime) -> Counter[str]:
         .where(CorrectionRequest.status == REQUEST_OPEN, Campaign.status == OPEN,
                CampaignMember.state == DISPUTED)).all()
     for request, campaign in rows:
-        policy = effective_policy(campaign.reminder_policy)
-        if not in_send_window(local, policy):
+        policy = policy_or_default(campaign.reminder_policy)
+        if not admin_hours(local, policy) or not is_workday(local.date()):
             continue
         age = workdays_between(to_local(request.created_at).date(), local.date())
         reached = [i for i, d in enumerate(policy["correction_days"]) if age >= d]

@@ -23,8 +23,8 @@ from service.campaign.reminders import (
     SMS,
     WECHAT,
     due_step,
-    effective_policy,
     in_send_window,
+    policy_or_default,
     steps_for,
 )
 from service.campaign.workdays import add_workdays
@@ -55,7 +55,7 @@ def remind_members(now: datetime) -> Counter[str]:
     done["calls_cancelled"] = cancel_settled_calls(now)
     local = to_local(now)
     for campaign in db.session.scalars(select(Campaign).where(Campaign.status == OPEN)):
-        policy = effective_policy(campaign.reminder_policy)
+        policy = policy_or_default(campaign.reminder_policy)
         if in_send_window(local, policy):
             done.update(_remind_campaign(campaign, policy, now))
     return done

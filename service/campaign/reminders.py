@@ -12,6 +12,7 @@ down for days catches up one step a day, not with a burst.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from service.campaign.workdays import add_workdays, is_workday, workdays_between
 from service.errors import ServiceError
 
+log = logging.getLogger(__name__)
 WECHAT, SMS, CALL, SECRETARY = "wechat", "sms", "call", "secretary"
 RUNGS = {WECHAT: "微信", SMS: "短信", CALL: "电话（信息采集员）", SECRETARY: "通知支部书记"}
 MESSAGE_RUNGS = (WECHAT, SMS)
@@ -49,6 +51,19 @@ def effective_policy(stored: dict[str, Any] | None) -> dict[str, Any]:
     return validate_policy({**DEFAULT_POLICY, **(stored or {})})
 
 
+def policy_or_default(stored: dict[str, Any] | None) -> dict[str, Any]:
+    """Return the effective policy, or the defaults if the stored one is broken (logged).
+
+    The policy command refuses bad values, so this only meets a hand-edited row; reminding
+    by the defaults is better for the members than stopping the campaign's reminders.
+    """
+    try:
+        return effective_policy(stored)
+    except ServiceError as exc:
+        log.error("提醒策略无效，按默认策略执行：%s", exc.message)
+        return dict(DEFAULT_POLICY)
+
+
 def validate_policy(policy: dict[str, Any]) -> dict[str, Any]:
     """Return ``policy`` if it is sound; raise ServiceError naming the field and reason."""
     unknown = sorted(set(policy) - set(DEFAULT_POLICY))
@@ -64,11 +79,11 @@ def validate_policy(policy: dict[str, Any]) -> dict[str, Any]:
         raise ServiceError("免打扰时段应为两个整点，如 [21, 8]")
     for hour in quiet:
         _hour("quiet_hours", hour)
-    if policy["send_hour"] > policy["send_until"]:
-        raise ServiceError("发送时刻不能晚于最晚发送时刻")
     for key in ("send_hour", "send_until", "digest_hour"):
         if in_quiet_hours(policy[key], quiet):
             raise ServiceError(f"{LABELS[key]}（{policy[key]}点）落在免打扰时段内")
+    if policy["send_hour"] > policy["send_until"]:
+        raise ServiceError("发送时刻不能晚于最晚发送时刻")
     ladder = policy["ladder"]
     if (not isinstance(ladder, list) or not ladder or len(set(ladder)) != len(ladder)
             or any(r not in RUNGS for r in ladder)):
@@ -93,7 +108,8 @@ def in_send_window(local: datetime, policy: dict[str, Any]) -> bool:
 
 
 def steps_for(policy: dict[str, Any], reachable: set[str]) -> list[str]:
-    """Return the member's step rungs: the ladder expanded by caps, unreachable rungs skipped."""
+    """Return the member's step rungs: the ladder expanded by caps, unreachable rungs skipped,
+    cut to one step per reminder day."""
     steps: list[str] = []
     for rung in policy["ladder"]:
         if rung in MESSAGE_RUNGS:
@@ -101,7 +117,12 @@ def steps_for(policy: dict[str, Any], reachable: set[str]) -> list[str]:
                 steps += [rung] * int(policy["caps"].get(rung, 0))
         else:
             steps.append(rung)
-    return steps[:len(policy["reminder_days"])]
+    # More steps than reminder days: drop the last messages, never the call or the secretary,
+    # so every member who stays silent reaches a person.
+    while len(steps) > len(policy["reminder_days"]):
+        last_message = max((i for i, r in enumerate(steps) if r in MESSAGE_RUNGS), default=None)
+        steps.pop(last_message if last_message is not None else -1)
+    return steps
 
 
 @dataclass(frozen=True)

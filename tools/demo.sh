@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `make demo`: the web app, one outbox sender and the reminder scheduler, side by side.
+# Ctrl-C (or SIGTERM, or any one of them exiting) stops all three; each finishes what it has
+# in hand (the sender its message, the scheduler its running job) before leaving.
+set -uo pipefail
+BIN=${BIN:-.venv/bin}
+HOST=${DEMO_HOST:-127.0.0.1}
+PORT=${DEMO_PORT:-5000}
+export FLASK_INSECURE_COOKIES=1  # plain http on localhost
+
+pids=()
+stop() {
+    trap - INT TERM EXIT
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    wait
+    echo "演示已停止（网页、发送进程、提醒调度进程均已退出）。"
+}
+trap stop INT TERM EXIT
+
+"$BIN/flask" --app service outbox drain --worker-id demo-sender & pids+=($!)
+"$BIN/flask" --app service scheduler run & pids+=($!)
+"$BIN/flask" --app service run --host "$HOST" --port "$PORT" & pids+=($!)
+echo "演示已启动：http://$HOST:$PORT/ （消息见 /console）。按 Ctrl-C 结束。"
+wait -n
