@@ -67,7 +67,7 @@ def aliyun_lookup(sms: AliyunSms, msg: Outgoing, since: datetime) -> SendResult 
     if not msg.phone:
         return None
     today = today_local()
-    first = max(to_local(since.replace(tzinfo=UTC)).date(), today - timedelta(days=QUERY_DAYS - 1))
+    first = max(to_local(since).date(), today - timedelta(days=QUERY_DAYS - 1))
     day = today
     while day >= first:
         for detail in _aliyun_details(sms, msg.phone, day.strftime("%Y%m%d")):
