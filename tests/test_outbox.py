@@ -149,10 +149,10 @@ def test_cli_drain_and_status(app: Flask) -> None:
         started(members_per_branch=1)
     runner = app.test_cli_runner()
     before = runner.invoke(args=["outbox", "status"])
-    assert "console：待发送 2" in before.output
+    assert "演示控制台：待发送 2" in before.output
     result = runner.invoke(args=["outbox", "drain", "--once", "--worker-id", "t1"])
     assert result.exit_code == 0 and "已发送 2 条" in result.output
-    assert "console：已发送 2" in runner.invoke(args=["outbox", "status"]).output
+    assert "演示控制台：已发送 2" in runner.invoke(args=["outbox", "status"]).output
 
 
 def _make_due(row_id: int) -> None:

@@ -11,11 +11,12 @@ The head row also lets verification notice a deleted last entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from service.campaign import blobs
 from service.campaign.canonical import canonical_hash, canonical_json
@@ -50,6 +51,25 @@ def evidence_id(seq: int) -> str:
     return f"E{seq:06d}"
 
 
+@dataclass(frozen=True)
+class Fact:
+    """One entry to append in bulk (``append_many``): ``append``'s arguments, card as id+hash."""
+
+    kind: str
+    actor: str
+    member_id: int | None = None
+    card_id: int | None = None
+    card_hash: str | None = None
+    channel: str | None = None
+    provider_msg_id: str | None = None
+    identity: str | None = None
+    payload: bytes | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    data: dict[str, Any] | None = None
+    idempotency_key: str | None = None
+
+
 def append(
     kind: str,
     *,
@@ -72,28 +92,12 @@ def append(
     ``data`` holds kind-specific facts and must not contain full ID numbers or phones.
     """
     atts = list(attachments)
+    fact = Fact(kind, actor, member_id, card.id if card else None, card.sha256 if card else None,
+                channel, provider_msg_id, identity, payload, ip, user_agent, data,
+                idempotency_key)
     db.session.flush()  # the transition this proves takes its locks before the head's
     seq, prev = _advance_head()
-    at = now_utc().replace(microsecond=0)
-    body: dict[str, Any] = {
-        "v": ENTRY_VERSION, "seq": seq, "prev": prev, "kind": kind, "at": _iso(at),
-        "actor": actor, "member": member_id, "card": card.id if card else None,
-        "card_hash": card.sha256 if card else None, "channel": channel,
-        "provider_msg_id": provider_msg_id, "identity": identity, "ip": ip,
-        "ua": (user_agent or "")[:255] or None,
-        "payload_sha256": blobs.put(payload)[0] if payload is not None else None,
-        "attachments": [
-            {"sha256": a.sha256, "size": a.size, "mime": a.mime, "name": a.filename} for a in atts
-        ],
-        "data": data or {},
-    }
-    entry = EvidenceEntry(
-        seq=seq, prev_hash=prev, entry_hash=canonical_hash(body), kind=kind, member_id=member_id,
-        card_id=body["card"], card_hash=body["card_hash"], channel=channel,
-        provider_msg_id=provider_msg_id, identity=identity, actor=actor, recorded_at=at, ip=ip,
-        user_agent=body["ua"], payload_sha256=body["payload_sha256"],
-        idempotency_key=idempotency_key, body=canonical_json(body),
-    )
+    entry = EvidenceEntry(**_columns(fact, seq, prev, now_utc().replace(microsecond=0), atts))
     db.session.add(entry)
     db.session.flush()
     db.session.execute(
@@ -104,14 +108,66 @@ def append(
     return entry
 
 
-def _advance_head() -> tuple[int, str]:
+def append_many(facts: Sequence[Fact]) -> list[int]:
+    """Append several entries with one head update; return their sequence numbers.
+
+    The chain is exactly what appending them one by one in this order would give (each
+    entry's ``prev`` is the one before it; the head ends on the last): the head's ``seq``
+    moves by ``len(facts)`` in one ``UPDATE``, which serialises this batch against other
+    appenders as a single append does. Attachments are not taken here (use ``append``).
+    """
+    if not facts:
+        return []
+    db.session.flush()
+    last, prev = _advance_head(len(facts))
+    first = last - len(facts) + 1
+    at = now_utc().replace(microsecond=0)
+    rows = []
+    for offset, fact in enumerate(facts):
+        row = _columns(fact, first + offset, prev, at, [])
+        rows.append(row)
+        prev = row["entry_hash"]
+    db.session.execute(insert(EvidenceEntry), rows)
+    db.session.execute(
+        update(EvidenceHead).where(EvidenceHead.id == HEAD_ID).values(entry_hash=prev))
+    return [row["seq"] for row in rows]
+
+
+def _columns(fact: Fact, seq: int, prev: str, at: datetime,
+             atts: list[Attachment]) -> dict[str, Any]:
+    # The hashed body and the columns that mirror it, shared by append and append_many.
+    body: dict[str, Any] = {
+        "v": ENTRY_VERSION, "seq": seq, "prev": prev, "kind": fact.kind, "at": _iso(at),
+        "actor": fact.actor, "member": fact.member_id, "card": fact.card_id,
+        "card_hash": fact.card_hash, "channel": fact.channel,
+        "provider_msg_id": fact.provider_msg_id, "identity": fact.identity, "ip": fact.ip,
+        "ua": (fact.user_agent or "")[:255] or None,
+        "payload_sha256": blobs.put(fact.payload)[0] if fact.payload is not None else None,
+        "attachments": [
+            {"sha256": a.sha256, "size": a.size, "mime": a.mime, "name": a.filename} for a in atts
+        ],
+        "data": fact.data or {},
+    }
+    return {
+        "seq": seq, "prev_hash": prev, "entry_hash": canonical_hash(body), "kind": fact.kind,
+        "member_id": fact.member_id, "card_id": fact.card_id, "card_hash": fact.card_hash,
+        "channel": fact.channel, "provider_msg_id": fact.provider_msg_id,
+        "identity": fact.identity, "actor": fact.actor, "recorded_at": at, "ip": fact.ip,
+        "user_agent": body["ua"], "payload_sha256": body["payload_sha256"],
+        "idempotency_key": fact.idempotency_key, "body": canonical_json(body),
+    }
+
+
+def _advance_head(count: int = 1) -> tuple[int, str]:
+    # Return the last sequence number now reserved and the hash the first new entry follows.
     bumped = db.session.execute(
-        update(EvidenceHead).where(EvidenceHead.id == HEAD_ID).values(seq=EvidenceHead.seq + 1)
+        update(EvidenceHead).where(EvidenceHead.id == HEAD_ID)
+        .values(seq=EvidenceHead.seq + count)
     )
     if bumped.rowcount == 0:  # first entry ever: a racing first insert fails and is retried
-        db.session.add(EvidenceHead(id=HEAD_ID, seq=1, entry_hash=GENESIS_HASH))
+        db.session.add(EvidenceHead(id=HEAD_ID, seq=count, entry_hash=GENESIS_HASH))
         db.session.flush()
-        return 1, GENESIS_HASH
+        return count, GENESIS_HASH
     row = db.session.execute(
         select(EvidenceHead.seq, EvidenceHead.entry_hash).where(EvidenceHead.id == HEAD_ID)
     ).one()

@@ -11,14 +11,20 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from service.campaign.transaction import run_unit
+from service.clock import format_local
 from service.extensions import db
-from service.models import OutboxMessage
+from service.models import Member, OutboxMessage
 from service.models.outbox import DEAD, STATE_LABELS
 from service.notify import outbox
 from service.notify.dispatch import drain as drain_outbox
+from service.records.phones import mask_phone
 
 group = AppGroup("outbox", help="消息发送队列。")
 DEAD_SHOWN = 20
+CHANNEL_LABELS = {"console": "演示控制台", "sms_aliyun": "阿里云短信", "sms_tencent": "腾讯云短信",
+                  "wechat_oa": "微信公众号", "wechat_mp": "微信小程序"}
+KIND_LABELS = {"card": "确认卡", "reminder": "提醒", "notice": "通知"}
 
 
 @group.command("drain")
@@ -40,22 +46,59 @@ def drain(once: bool, worker_id: str | None, batch: int, idle_sleep: float) -> N
     worker = worker_id or f"{socket.gethostname()}:{os.getpid()}"
     done = drain_outbox(worker, batch=batch, once=once, idle_sleep=idle_sleep,
                         should_stop=lambda: bool(stopping))
-    click.echo(f"发送进程 {worker} 结束：已发送 {done['sent']} 条，转其他渠道 {done['fell_back']} 条，"
-               f"待重试 {done['pending']} 条，发送失败 {done['dead']} 条。")
+    click.echo(f"发送进程 {worker} 结束：已发送 {done['sent']} 条，"
+               f"转其他渠道 {done['fell_back']} 条，待重试 {done['pending']} 条，"
+               f"发送失败 {done['dead']} 条。")
 
 
 @group.command("status")
-def status() -> None:
-    """Show how many messages are in each state per channel, and the failed ones."""
+@click.option("--limit", default=DEAD_SHOWN, show_default=True, type=click.IntRange(1, 10000),
+              help="最多列出的发送失败消息条数")
+def status(limit: int) -> None:
+    """Show how many messages are in each state per channel, and the dead-letter list."""
     per_channel = outbox.counts()
     if not per_channel:
         click.echo("发送队列为空。")
         return
     for channel, counts in sorted(per_channel.items()):
-        parts = "，".join(f"{STATE_LABELS[s]} {n}" for s, n in counts.items() if n)
-        click.echo(f"{channel}：{parts}")
-    dead = db.session.scalars(select(OutboxMessage).where(OutboxMessage.state == DEAD)
-                              .order_by(OutboxMessage.id).limit(DEAD_SHOWN)).all()
+        parts = "，".join(f"{STATE_LABELS[s]} {counts[s]}" for s in STATE_LABELS if counts[s])
+        click.echo(f"{channel_label(channel)}：{parts}")
+    dead = outbox.dead_letters(limit)
+    if not dead:
+        return
+    total = sum(c[DEAD] for c in per_channel.values())
+    click.echo(f"发送失败、需要处理的消息 {total} 条"
+               + (f"（列出前 {len(dead)} 条）" if total > len(dead) else "") + "：")
+    members = {m.id: m for m in db.session.scalars(
+        select(Member).where(Member.id.in_({r.member_id for r in dead if r.member_id})))}
     for row in dead:
-        click.echo(f"  发送失败 #{row.id} 党员 {row.member_id} 经 {row.channel}："
-                   f"{row.last_error or '未知原因'}（已尝试 {row.attempts} 次）")
+        member = members.get(row.member_id or 0)
+        who = (f"{member.name}（手机 {mask_phone(member.mobile) if member.mobile else '未登记'}）"
+               if member else "管理员")
+        click.echo(f"  #{row.id} {KIND_LABELS.get(row.kind, row.kind)} 发给 {who}，"
+                   f"经{channel_label(row.channel)}，已尝试 {row.attempts} 次，"
+                   f"最后于 {format_local(row.updated_at)}：{row.last_error or '原因未记录'}")
+    click.echo("排除原因后，可用 flask outbox retry-dead [--id 编号] 重新发送。")
+
+
+@group.command("retry-dead")
+@click.option("--id", "row_ids", multiple=True, type=int,
+              help="只重新发送这些编号的消息（可重复；默认全部发送失败的消息）")
+@click.option("--actor", default="cli", show_default=True, help="记入审计日志的操作人")
+def retry_dead(row_ids: tuple[int, ...], actor: str) -> None:
+    """Queue dead messages again once the cause is fixed (audited; running it twice is safe)."""
+    requeued = run_unit(lambda: outbox.retry_dead(list(row_ids) or None, actor=actor))
+    for row_id in sorted(set(row_ids) - set(requeued)):
+        row = db.session.get(OutboxMessage, row_id)
+        click.echo(f"  #{row_id} " + ("不存在" if row is None else
+                                     f"当前为“{STATE_LABELS[row.state]}”，无需重新发送"))
+    if requeued:
+        click.echo(f"已将 {len(requeued)} 条发送失败的消息重新排队："
+                   + "、".join(f"#{i}" for i in requeued) + "。发送进程会尽快发出。")
+    else:
+        click.echo("没有需要重新发送的消息。")
+
+
+def channel_label(name: str) -> str:
+    """Return a channel's name as admins read it."""
+    return CHANNEL_LABELS.get(name, name)

@@ -1,24 +1,37 @@
-"""The dispatcher: claim due outbox rows, send each outside any transaction, record the outcome.
+"""The dispatcher: claim due outbox rows, send them outside any transaction, record the outcomes.
 
 Delivery is at-least-once, and the window is exactly this: a worker that dies after the
-provider accepted a message but before its ``mark_sent`` commit leaves the row ``sending``;
-when the lease runs out another worker sends it again. Every send carries the outbox id as
-the provider's correlation id (Aliyun OutId, Tencent SessionContext), so such a duplicate is
-visible in the provider's records and receipts; neither SMS provider de-duplicates on it, so
-the member may get the same card twice (same text, same link, same code: harmless). Only rows
-in flight at the crash can be sent twice, and the "sent" evidence entry is written once per
-row whatever happens (the guarded UPDATE in ``outbox.mark_sent`` and its idempotency key).
+provider accepted a message but before its batch's record commit leaves the row ``sending``;
+when the lease runs out another worker takes it again. Every send carries the outbox id as
+the provider's correlation id (Aliyun OutId, Tencent SessionContext). Before sending a row
+again whose earlier try may have reached the provider, the dispatcher asks the provider when
+the channel can tell (``service.notify.reconcile``: Aliyun QuerySendDetails); where it cannot
+(Tencent, WeChat) the member may get the same card twice (same text, link and code:
+harmless). Only rows in flight at the crash can be sent twice, and the "sent" evidence entry
+is written once per row whatever happens (the guarded UPDATE in ``outbox.mark_sent_many``).
+
+Per batch: one claim commit; members and cards loaded in one query each; the sends, on a
+small thread pool (``NOTIFY_SEND_CONCURRENCY``) because real providers take 50-200 ms to
+answer; then one commit recording every outcome, the "sent" entries appended in bulk.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 
+from flask import Flask, current_app
+from sqlalchemy import select
+
 from service.campaign.transaction import run_unit
+from service.clock import now_utc
 from service.extensions import db
 from service.models import OutboxMessage
 from service.models.outbox import CARD, NOTICE, OTP, REMINDER, SENDING
@@ -33,89 +46,215 @@ from service.notify.channel import (
     SendResult,
     TokenExpired,
 )
-from service.notify.messages import compose
+from service.notify.messages import compose_many
+from service.notify.reconcile import Lookup, lookup_for
 
 log = logging.getLogger(__name__)
 TOKEN_RETRY_SECONDS = 60.0
+DEFAULT_CONCURRENCY = 8  # a few sends in flight hide a provider's 50-200 ms answer time
+# A send starts only while this share of the lease (at most MAX_MARGIN_SECONDS) is left, so
+# it is answered (NOTIFY_HTTP_TIMEOUT, 5 s) before another worker may take the row over.
+LEASE_MARGIN = 0.25
+MAX_MARGIN_SECONDS = 10.0
+
+
+@dataclass
+class Job:
+    """One claimed row on its way out: the message, or why it cannot be built."""
+
+    row_id: int
+    attempts: int
+    created_at: datetime
+    send_by: datetime  # no send starts after this: the lease may pass to another worker
+    member_id: int | None
+    channel_name: str
+    msg: Outgoing | None = None
+    channel: Channel | None = None
+    lookup: Lookup | None = None
+    error: SendError | None = None  # set when composing failed: the row is dead
+
+
+# What happened to a job: "sent" (SendResult), "unsent" (stopping before the send), or the
+# SendError the channel raised (its class decides retry, defer, fall back or dead).
+Outcome = tuple[Job, SendResult | SendError | None]
+
+
+def concurrency() -> int:
+    """Return how many sends a worker keeps in flight (``NOTIFY_SEND_CONCURRENCY``)."""
+    return max(1, int(current_app.config.get("NOTIFY_SEND_CONCURRENCY", DEFAULT_CONCURRENCY)))
 
 
 def drain(
     worker_id: str, *, batch: int = 20, once: bool = False, idle_sleep: float = 1.0,
-    should_stop: Callable[[], bool] = lambda: False,
+    should_stop: Callable[[], bool] = lambda: False, workers: int | None = None,
 ) -> Counter[str]:
     """Send due messages until none are left (``once``) or ``should_stop`` says so.
 
-    Each claimed batch is sent message by message, then its outcomes are recorded in one
-    transaction (one commit per batch, not per message). A crash before that commit leaves
-    the whole batch leased to the dead worker: those rows are the ones that may go out twice.
+    Pipelined, one commit per batch: while batch k is with the providers, the worker
+    records batch k-1's outcomes and claims batch k+1 in one transaction, then composes
+    k+1; so database work overlaps the providers' answers. At most two batches are leased
+    to a worker at a time; a crash before a batch's record commit leaves it leased to the
+    dead worker: those rows are the ones that may go out twice (or be found by a lookup).
     Return how many rows ended in each outcome.
     """
     outcomes: Counter[str] = Counter()
-    while not should_stop():
-        ids = run_unit(lambda: outbox.claim(batch, worker_id))
-        if not ids:
-            if once:
-                break
+    submit = _sender(workers or concurrency())
+    flying: Flight | None = None
+    queued: Batch | None = None
+    while True:
+        landed, done = flying, [f.result() for f in flying.futures] if flying else []
+        flying = None
+        if queued is not None and not should_stop():
+            flying, queued = Flight(queued.lease, submit(queued.jobs, should_stop)), None
+        wanted = batch if queued is None and not should_stop() else 0
+        labels, lease = run_unit(partial(_record_and_claim, landed, done, wanted, worker_id))
+        outcomes.update(labels)
+        if lease is not None and lease.ids:
+            queued = Batch(lease, prepare(lease))
+            db.session.rollback()  # hold no transaction (or lock) while providers answer
+        if queued is not None and should_stop():  # claimed but never sent: give it back
+            lease, queued = queued.lease, None
+            outcomes["released"] += run_unit(partial(outbox.release, lease.ids, lease.token))
+        if flying is None and queued is None and landed is None:
+            if once or should_stop():
+                return outcomes
             time.sleep(idle_sleep)
-            continue
-        records: list[Record] = []
-        for row_id in ids:
-            records.append(process(row_id))
-            if should_stop():
-                break  # the rest of the batch goes back when the lease runs out
-        outcomes.update(run_unit(partial(_record_all, records)))
-    return outcomes
 
 
-Record = Callable[[], str]  # writes one row's outcome in the caller's transaction
+@dataclass
+class Batch:
+    """A claimed batch, composed and ready to send."""
+
+    lease: outbox.Claim
+    jobs: list[Job]
 
 
-def _record_all(records: list[Record]) -> list[str]:
-    return [record() for record in records]
+@dataclass
+class Flight:
+    """A batch whose sends are under way."""
+
+    lease: outbox.Claim
+    futures: list[Future[Outcome]]
 
 
-def process(row_id: int) -> Record:
-    """Send one claimed row; return the step that records what happened."""
-    row = db.session.get(OutboxMessage, row_id, populate_existing=True)
-    if row is None or row.state != SENDING or not row.claimed_by:
-        db.session.rollback()
-        return lambda: "skipped"
-    token, channel_name, member_id = row.claimed_by, row.channel, row.member_id
+def _record_and_claim(landed: Flight | None, done: list[Outcome], wanted: int,
+                      worker_id: str) -> tuple[list[str], outbox.Claim | None]:
+    labels = record(landed.lease.token, done) if landed is not None else []
+    return labels, outbox.claim_batch(wanted, worker_id) if wanted else None
+
+
+def prepare(lease: outbox.Claim) -> list[Job]:
+    """Load and compose the rows the lease still holds: one query each for rows, members, cards."""
+    rows = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.idempotency_key, OutboxMessage.kind,
+               OutboxMessage.channel, OutboxMessage.member_id, OutboxMessage.card_id,
+               OutboxMessage.payload, OutboxMessage.attempts, OutboxMessage.created_at)
+        .where(OutboxMessage.id.in_(lease.ids), OutboxMessage.state == SENDING,
+               OutboxMessage.claimed_by == lease.token)
+        .order_by(OutboxMessage.id)).all()
+    messages = compose_many(rows)
+    seconds = float(outbox.setting("NOTIFY_LEASE_SECONDS"))
+    send_by = lease.until - timedelta(seconds=min(LEASE_MARGIN * seconds, MAX_MARGIN_SECONDS))
+    jobs = []
+    for row in rows:
+        job = Job(row.id, row.attempts, row.created_at, send_by, row.member_id, row.channel)
+        built = messages[row.id]
+        try:
+            if not isinstance(built, Outgoing):
+                raise built
+            job.msg, job.channel = built, router.channel(row.channel)
+            job.lookup = lookup_for(job.channel)
+        except (LookupError, ValueError) as exc:
+            job.error = PermanentFailure(f"无法组成消息：{exc}")
+        jobs.append(job)
+    return jobs
+
+
+def send_one(job: Job, should_stop: Callable[[], bool]) -> Outcome:
+    """Send one job (no database here); return its outcome."""
+    if job.error is not None:
+        return job, job.error
+    if should_stop() or now_utc() >= job.send_by:
+        return job, None  # given back unsent (a lease run out may already be another's)
+    assert job.msg is not None and job.channel is not None
     try:
-        msg = compose(row)
-        channel = router.channel(channel_name)
-    except LookupError as exc:
-        db.session.rollback()
-        error = PermanentFailure(f"无法组成消息：{exc}")
-        return partial(outbox.mark_dead, row_id, token, error)
-    db.session.rollback()  # hold no transaction (or lock) while the provider answers
-    try:
-        result = send(channel, msg)
-    except NotReachable as exc:
-        return partial(_fall_back, row_id, token, exc, member_id, channel_name)
-    except Deferred as exc:
-        return partial(outbox.mark_retry, row_id, token, exc, retry_after=exc.retry_after,
-                       count_attempt=False)
-    except TokenExpired as exc:  # the channel already refreshed once and retried once
-        return partial(outbox.mark_retry, row_id, token, exc, retry_after=TOKEN_RETRY_SECONDS)
-    except PermanentFailure as exc:
-        return partial(outbox.mark_dead, row_id, token, exc)
+        if job.attempts > 1 and job.lookup is not None:
+            found = _look_up(job)
+            if found is not None:
+                return job, found
+        return job, send(job.channel, job.msg)
     except SendError as exc:
-        return partial(outbox.mark_retry, row_id, token, exc)
+        return job, exc
     except OSError as exc:  # a channel that let a network error through: transient
-        log.warning("outbox %s: %s", row_id, type(exc).__name__)
-        error = SendError(f"网络错误：{type(exc).__name__}")
-        return partial(outbox.mark_retry, row_id, token, error)
-    return lambda: "sent" if outbox.mark_sent(row_id, result) else "skipped"
+        log.warning("outbox %s: %s", job.row_id, type(exc).__name__)
+        return job, SendError(f"网络错误：{type(exc).__name__}")
 
 
-def _fall_back(row_id: int, token: str, exc: NotReachable, member_id: int | None,
-               channel_name: str) -> str:
-    nxt = router.next_channel(member_id, channel_name)
-    if nxt is None:
-        return outbox.mark_dead(row_id, token, exc)
-    outbox.fall_back(row_id, token, exc, nxt)
-    return "fell_back"
+def _look_up(job: Job) -> SendResult | None:
+    assert job.lookup is not None and job.msg is not None
+    try:
+        found = job.lookup(job.msg, job.created_at)
+    except (SendError, OSError) as exc:  # cannot tell: send again rather than lose it
+        log.warning("outbox %s: lookup failed (%s)", job.row_id, type(exc).__name__)
+        return None
+    if found is None:
+        return None
+    return SendResult(found.provider_msg_id, {**found.raw, "reconciled": True})
+
+
+def record(token: str, done: list[Outcome]) -> list[str]:
+    """Write a batch's outcomes in the caller's transaction; return one label per row."""
+    sent = [(job.row_id, result) for job, result in done if isinstance(result, SendResult)]
+    moved = set(outbox.mark_sent_many(sent))
+    labels = ["sent" if row_id in moved else "skipped" for row_id, _ in sent]
+    unsent = [job.row_id for job, result in done if result is None]
+    outbox.release(unsent, token)
+    labels += ["released"] * len(unsent)
+    for job, result in done:
+        if isinstance(result, SendError):
+            labels.append(_failed(job, token, result))
+    return labels
+
+
+def _failed(job: Job, token: str, exc: SendError) -> str:
+    if isinstance(exc, NotReachable):
+        nxt = router.next_channel(job.member_id, job.channel_name)
+        if nxt is None:
+            return outbox.mark_dead(job.row_id, token, exc)
+        return "fell_back" if outbox.fall_back(job.row_id, token, exc, nxt) else "gone"
+    if isinstance(exc, Deferred):
+        return outbox.mark_retry(job.row_id, token, exc, retry_after=exc.retry_after,
+                                 count_attempt=False)
+    if isinstance(exc, TokenExpired):  # the channel already refreshed once and retried once
+        return outbox.mark_retry(job.row_id, token, exc, retry_after=TOKEN_RETRY_SECONDS)
+    if isinstance(exc, PermanentFailure):
+        return outbox.mark_dead(job.row_id, token, exc)
+    return outbox.mark_retry(job.row_id, token, exc)
+
+
+Submit = Callable[[list[Job], Callable[[], bool]], list["Future[Outcome]"]]
+_executors: dict[int, ThreadPoolExecutor] = {}
+_executors_lock = threading.Lock()
+
+
+def _sender(width: int) -> Submit:
+    # One pool per width for the life of the process: its threads keep their provider
+    # connections alive between batches and between drains (see service.notify.transport).
+    with _executors_lock:
+        executor = _executors.get(width)
+        if executor is None:
+            executor = _executors[width] = ThreadPoolExecutor(
+                width, thread_name_prefix="outbox-send")
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def in_context(job: Job, should_stop: Callable[[], bool]) -> Outcome:
+        with app.app_context():  # a channel may read settings or its token store
+            return send_one(job, should_stop)
+
+    def submit(jobs: list[Job], should_stop: Callable[[], bool]) -> list[Future[Outcome]]:
+        return [executor.submit(in_context, job, should_stop) for job in jobs]
+
+    return submit
 
 
 def send(channel: Channel, msg: Outgoing) -> SendResult:

@@ -7,7 +7,11 @@ without the link is kept within one 70-character SMS segment; the link makes it 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, Protocol
+
 from flask import current_app
+from sqlalchemy import select
 
 from service.extensions import db
 from service.models import Card, Member, OutboxMessage
@@ -46,17 +50,74 @@ def otp_text(code: str, minutes: int) -> str:
             "请勿告诉他人。如非本人操作请忽略。")
 
 
+class RowLike(Protocol):
+    """What composing needs of an outbox row (an ORM row or a Core result row)."""
+
+    id: int
+    idempotency_key: str
+    kind: str
+    member_id: int | None
+    card_id: int | None
+    payload: dict[str, Any]
+
+
+class MemberLike(Protocol):
+    """What composing needs of a member (an ORM Member or a Core result row)."""
+
+    id: int
+    name: str
+    id_number: str | None
+    mobile: str | None
+
+
 def compose(row: OutboxMessage) -> Outgoing:
     """Build the message for an outbox row from the member and card as they are now."""
     if row.kind == OTP:
         return _compose_otp(row)
     if row.kind == NOTICE:
+        return build(row, None, None)
+    return build(row, db.session.get(Member, row.member_id) if row.member_id else None,
+                 db.session.get(Card, row.card_id) if row.card_id else None)
+
+
+def compose_many(rows: Sequence[RowLike]) -> dict[int, Outgoing | LookupError | ValueError]:
+    """Build the messages of a claimed batch: members and cards in one query each.
+
+    A row whose member or card is missing maps to the error instead of a message.
+    """
+    member_ids = {r.member_id for r in rows if r.kind != NOTICE and r.member_id is not None}
+    card_ids = {r.card_id for r in rows if r.kind != NOTICE and r.card_id is not None}
+    members: dict[int, MemberLike] = {}
+    if member_ids:
+        members = {m.id: m for m in db.session.execute(
+            select(Member.id, Member.name, Member.id_number, Member.mobile)
+            .where(Member.id.in_(member_ids)))}
+    cards: dict[int, Any] = {}
+    if card_ids:  # every Card column but the encrypted snapshot, as plain rows: card_link
+        # reads columns only (id, sha256), and ORM objects would cost more than the send
+        columns = [c for c in Card.__table__.c if c.name != "content"]
+        cards = {c.id: c for c in db.session.execute(
+            select(*columns).where(Card.id.in_(card_ids)))}
+    out: dict[int, Outgoing | LookupError | ValueError] = {}
+    for row in rows:
+        try:
+            if row.kind == OTP:
+                out[row.id] = _compose_otp(row)
+                continue
+            out[row.id] = build(row, members.get(row.member_id or 0),
+                                cards.get(row.card_id or 0))
+        except (LookupError, ValueError) as exc:
+            out[row.id] = exc
+    return out
+
+
+def build(row: RowLike, member: MemberLike | None, card: Any) -> Outgoing:
+    """Build one message from its row, member and card."""
+    if row.kind == NOTICE:
         text = str(row.payload.get("text", ""))
         return Outgoing(row.id, row.idempotency_key, row.kind, row.member_id,
                         name=str(row.payload.get("to", "管理员")), text=text,
                         params={"text": text}, phone=None)
-    member = db.session.get(Member, row.member_id)
-    card = db.session.get(Card, row.card_id)
     if member is None or card is None:
         raise LookupError(f"outbox {row.id}: member or card missing")
     link = card_link(card)
@@ -74,7 +135,7 @@ def compose(row: OutboxMessage) -> Outgoing:
                     text=text, params=params, link=link, phone=member.mobile)
 
 
-def _compose_otp(row: OutboxMessage) -> Outgoing:
+def _compose_otp(row: RowLike) -> Outgoing:
     from service.bot.otp import code_for_message  # the code's secrets live with the codes
 
     member = db.session.get(Member, row.member_id)

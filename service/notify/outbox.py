@@ -18,16 +18,19 @@ from __future__ import annotations
 import random
 import uuid
 from collections import Counter
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
+from service import audit
 from service.campaign import ledger
 from service.clock import now_utc
 from service.extensions import db
-from service.models import Card, OutboxMessage
+from service.models import Card, EvidenceEntry, OutboxMessage
 from service.models.outbox import (
     DEAD,
     DELIVERED,
@@ -42,6 +45,9 @@ from service.notify.channel import SendError, SendResult
 DEFAULTS = {"NOTIFY_MAX_ATTEMPTS": 6, "NOTIFY_BACKOFF_SECONDS": 30.0,
             "NOTIFY_BACKOFF_CAP_SECONDS": 3600.0, "NOTIFY_LEASE_SECONDS": 60.0}
 DONE = (SENT, DELIVERED)
+# A delivery receipt proves a send from any of these (a crash or a lost answer left them so);
+# a pending row qualifies only once it was tried (``attempts`` > 0).
+RECEIPTABLE = (SENDING, SENT, DEAD)
 
 
 def setting(name: str) -> Any:
@@ -73,32 +79,60 @@ def enqueue(
     return row
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A worker's lease on some rows: ``token`` is stamped in their ``claimed_by``."""
+
+    token: str
+    ids: list[int]
+    until: datetime  # the lease ends then: the worker must not start a send after it
+
+
 def claim(batch: int, worker_id: str, lease_seconds: float | None = None) -> list[int]:
     """Lease up to ``batch`` due messages to this worker; return their ids (commit next)."""
+    return claim_batch(batch, worker_id, lease_seconds).ids
+
+
+def claim_batch(batch: int, worker_id: str, lease_seconds: float | None = None) -> Claim:
+    """Lease up to ``batch`` due messages to this worker; return the lease (commit next)."""
     now = now_utc()
     lease = timedelta(seconds=lease_seconds or setting("NOTIFY_LEASE_SECONDS"))
+    until = now + lease
     token = f"{worker_id[:40]}:{uuid.uuid4().hex[:12]}"
     due = or_(
         and_(OutboxMessage.state == PENDING, OutboxMessage.next_attempt_at <= now),
         and_(OutboxMessage.state == SENDING, OutboxMessage.claimed_until < now),
     )
-    values = {"state": SENDING, "claimed_by": token, "claimed_until": now + lease,
+    values = {"state": SENDING, "claimed_by": token, "claimed_until": until,
               "attempts": OutboxMessage.attempts + 1, "updated_at": now}
     pick = select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(batch)
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(
             update(OutboxMessage).where(OutboxMessage.id.in_(pick.scalar_subquery()))
             .values(**values).execution_options(synchronize_session=False))
-        return list(db.session.scalars(
+        return Claim(token, list(db.session.scalars(
             select(OutboxMessage.id).where(OutboxMessage.claimed_by == token,
                                            OutboxMessage.state == SENDING)
-            .order_by(OutboxMessage.id)))
+            .order_by(OutboxMessage.id))), until)
     ids = list(db.session.scalars(pick.with_for_update(skip_locked=True)))
     if ids:
         db.session.execute(
             update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(**values)
             .execution_options(synchronize_session=False))
-    return ids
+    return Claim(token, ids, until)
+
+
+def release(row_ids: Sequence[int], token: str) -> int:
+    """Give back claimed rows this worker never sent (it is stopping): due again at once."""
+    if not row_ids:
+        return 0
+    now = now_utc()
+    return db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(row_ids), OutboxMessage.state == SENDING,
+                                    OutboxMessage.claimed_by == token)
+        .values(state=PENDING, claimed_by=None, claimed_until=None, next_attempt_at=now,
+                attempts=OutboxMessage.attempts - 1, updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
 
 
 def mark_sent(row_id: int, result: SendResult) -> bool:
@@ -108,31 +142,72 @@ def mark_sent(row_id: int, result: SendResult) -> bool:
     guarded UPDATE lets exactly one transaction move the row to ``sent``, and only that one
     writes the evidence. Return whether this call did it.
     """
+    return bool(mark_sent_many([(row_id, result)]))
+
+
+def mark_sent_many(sent: Sequence[tuple[int, SendResult]]) -> list[int]:
+    """Record a batch of provider acceptances; return the ids this call moved to ``sent``.
+
+    One guarded UPDATE moves every row not yet sent or delivered and stamps it with a marker
+    only this transaction knows; reading the marker back names exactly the rows it moved (the
+    UPDATE holds their row locks on MySQL, the write lock on SQLite, until commit). Only
+    those get a "sent" entry, appended to the ledger in one go.
+    """
+    if not sent:
+        return []
+    now = now_utc()
+    marker = f"sent:{uuid.uuid4().hex}"
+    results = dict(sent)
+    ids = sorted(results)
+    provider_ids = case({i: results[i].provider_msg_id for i in ids}, value=OutboxMessage.id)
+    db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.state.not_in(DONE))
+        .values(state=SENT, provider_msg_id=provider_ids, sent_at=now, claimed_by=marker,
+                claimed_until=None, last_error=None, updated_at=now)
+        .execution_options(synchronize_session=False))
+    moved = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.channel,
+               OutboxMessage.provider_msg_id, OutboxMessage.idempotency_key,
+               Card.id.label("card_id"), Card.member_id, Card.sha256)
+        .outerjoin(Card, Card.id == OutboxMessage.card_id)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == marker)
+        .order_by(OutboxMessage.id)).all()
+    if not moved:
+        return []
+    moved_ids = [row.id for row in moved]
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(moved_ids))
+                       .values(claimed_by=None).execution_options(synchronize_session=False))
+    _sent_evidence([r for r in moved if r.kind != NOTICE and r.card_id is not None],
+                   {i for i in moved_ids if results[i].raw.get("reconciled")})
+    return moved_ids
+
+
+def mark_delivered(row_id: int, *, payload: bytes | None = None,
+                   provider_msg_id: str | None = None) -> bool:
+    """Record the provider's delivery receipt for a message, once.
+
+    A receipt can beat the sender's own record: a worker that died after the provider took
+    the message leaves the row ``sending`` (or ``pending``/``dead`` after a lost answer). The
+    receipt proves it went out, so the row moves straight to ``delivered`` with its "sent"
+    entry (once, by key) and then the "delivered" one; the late sender's ``mark_sent`` then
+    finds the row done and writes nothing. Rows a fallback replaced (``failed``) stay so.
+    """
     now = now_utc()
     moved = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.state.not_in(DONE))
-        .values(state=SENT, provider_msg_id=result.provider_msg_id, sent_at=now,
-                claimed_by=None, claimed_until=None, last_error=None, updated_at=now)
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, or_(
+            OutboxMessage.state.in_(RECEIPTABLE),
+            and_(OutboxMessage.state == PENDING, OutboxMessage.attempts > 0)))
+        .values(state=DELIVERED, delivered_at=now,
+                sent_at=func.coalesce(OutboxMessage.sent_at, now),
+                provider_msg_id=func.coalesce(OutboxMessage.provider_msg_id, provider_msg_id),
+                claimed_by=None, claimed_until=None, updated_at=now)
         .execution_options(synchronize_session=False))
     if moved.rowcount == 0:
         return False
     row = db.session.get(OutboxMessage, row_id, populate_existing=True)
     assert row is not None
-    _evidence(row, ledger.CARD_SENT, f"sent:{row.id}")
-    return True
-
-
-def mark_delivered(row_id: int, *, payload: bytes | None = None) -> bool:
-    """Record the provider's delivery receipt for a sent message, once."""
-    now = now_utc()
-    moved = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.state == SENT)
-        .values(state=DELIVERED, delivered_at=now, updated_at=now)
-        .execution_options(synchronize_session=False))
-    if moved.rowcount == 0:
-        return False
-    row = db.session.get(OutboxMessage, row_id, populate_existing=True)
-    assert row is not None
+    _evidence(row, ledger.CARD_SENT, f"sent:{row.id}")  # nothing new if it was recorded
     _evidence(row, ledger.DELIVERED, f"delivered:{row.id}", payload=payload)
     return True
 
@@ -185,6 +260,38 @@ def fall_back(
                    campaign_member_id=row.campaign_member_id, payload=dict(row.payload))
 
 
+def retry_dead(row_ids: Sequence[int] | None, *, actor: str) -> list[int]:
+    """Queue dead messages again after an admin fixed the cause; return the ids requeued.
+
+    Only rows still ``dead`` move (running it twice requeues nothing twice), each audited.
+    ``attempts`` restarts at 1, not 0: the first new claim counts as a retry, so where the
+    channel can tell, the provider is asked first whether an earlier try got through.
+    """
+    query = select(OutboxMessage).where(OutboxMessage.state == DEAD).order_by(OutboxMessage.id)
+    if row_ids is not None:
+        query = query.where(OutboxMessage.id.in_(row_ids))
+    requeued = []
+    now = now_utc()
+    for row in db.session.scalars(query).all():
+        moved = db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.state == DEAD)
+            .values(state=PENDING, attempts=1, next_attempt_at=now, claimed_by=None,
+                    claimed_until=None, updated_at=now)
+            .execution_options(synchronize_session=False))
+        if moved.rowcount:
+            audit.record("outbox.retry_dead", actor=actor, target_type="outbox_message",
+                         target_id=row.id, channel=row.channel, kind=row.kind,
+                         member_id=row.member_id, last_error=row.last_error)
+            requeued.append(row.id)
+    return requeued
+
+
+def dead_letters(limit: int) -> list[OutboxMessage]:
+    """Return the oldest dead messages, up to ``limit``."""
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.state == DEAD)
+                                   .order_by(OutboxMessage.id).limit(limit)))
+
+
 def backoff(attempts: int) -> float:
     """Return seconds to wait after the ``attempts``-th failed try: doubling, capped, jittered."""
     base = float(setting("NOTIFY_BACKOFF_SECONDS")) * 2 ** max(0, attempts - 1)
@@ -227,3 +334,26 @@ def _evidence(row: OutboxMessage, kind: str, key: str, payload: bytes | None = N
         provider_msg_id=row.provider_msg_id, payload=payload, idempotency_key=key,
         data={"outbox": row.id, "message": row.kind, "key": row.idempotency_key},
     )
+
+
+def _sent_evidence(rows: Sequence[Any], reconciled: set[int]) -> None:
+    # The bulk twin of _evidence for "sent": the same entries, in row order, appended with
+    # one head update; a key already in the ledger (a receipt got there first) is skipped.
+    keys = [f"sent:{r.id}" for r in rows]
+    if not keys:
+        return
+    done = set(db.session.scalars(
+        select(EvidenceEntry.idempotency_key).where(EvidenceEntry.idempotency_key.in_(keys))))
+    facts = []
+    for row, key in zip(rows, keys, strict=True):
+        if key in done:
+            continue
+        data: dict[str, Any] = {"outbox": row.id, "message": row.kind,
+                                "key": row.idempotency_key}
+        if row.id in reconciled:
+            data["reconciled"] = True  # found in the provider's records, not sent again
+        facts.append(ledger.Fact(
+            ledger.CARD_SENT, f"outbox:{row.channel}", member_id=row.member_id,
+            card_id=row.card_id, card_hash=row.sha256, channel=row.channel,
+            provider_msg_id=row.provider_msg_id, data=data, idempotency_key=key))
+    ledger.append_many(facts)
