@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 
 from service import create_app
 from service.extensions import db
@@ -100,12 +101,25 @@ def make_app(db_config: dict[str, Any], _schema: None, tmp_path: Path) -> Iterat
     def make(**overrides: Any) -> Flask:
         config = {"EVIDENCE_DIR": str(tmp_path / "evidence"), **db_config, **overrides}
         app = create_app(config, instance_path=str(tmp_path / "instance"))
+        app.test_client_class = BufferedClient
         apps.append(app)
         return app
 
     yield make
     if apps:
         _wipe(apps[0])
+
+
+class BufferedClient(FlaskClient):
+    """A test client that closes each response, as a WSGI server does after sending it.
+
+    Downloads stream from temporary files that the response closes; an unbuffered test
+    response is never closed, and the file would leak (a ResourceWarning, an error here).
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture
