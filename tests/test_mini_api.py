@@ -90,7 +90,7 @@ def test_a_reused_login_code_is_refused(mini: Flask, fake: FakeWeChat) -> None:
     client = mini.test_client()
     assert client.post("/api/mini/login", json={"code": "once"}).status_code == 200
     again = client.post("/api/mini/login", json={"code": "once"})
-    assert again.status_code == 400 and again.json["success"] is False
+    assert again.status_code == 401 and again.json["success"] is False
     assert "登录凭证无效" in again.json["errors"]["code"]
 
 
@@ -216,7 +216,7 @@ def test_wrong_binding_details_fail_alike(mini: Flask, fake: FakeWeChat) -> None
         phone.call("POST", "/api/mini/bind", json={"name": member.name, "id_tail": tail,
                                                    "code": wrong_code}),
     ]
-    assert all(a.status_code == 400 for a in answers)
+    assert all(a.status_code == 403 for a in answers)
     first, second = (a.json["errors"]["request"] for a in answers)
     assert first.split("，还可以")[0] == second.split("，还可以")[0]
 

@@ -115,7 +115,7 @@ def login() -> tuple[Response, int]:
         return refuse({"request": "小程序尚未配置，暂时无法登录"}, 503)
     except SendError as exc:
         if exc.code in ("40029", "40163", "40226"):
-            return refuse({"code": "登录凭证无效或已使用，请重新进入小程序"}, 400)
+            return refuse({"code": "登录凭证无效或已使用，请重新进入小程序"}, 401)
         if exc.code in ("45011", "45009"):
             return refuse({"code": "登录过于频繁，请稍后再试"}, 429)
         return refuse({"request": "微信登录服务暂时不可用，请稍后再试"}, 502)
@@ -161,7 +161,7 @@ def bind() -> tuple[Response, int]:
     result = run_unit(lambda: bind_member.complete(WECHAT_MP, g.openid, scene, claim, str(code),
                                                    ip=ip, user_agent=agent))
     if not result.ok:
-        return refuse({"request": result.message}, 429 if result.locked else 400)
+        return refuse({"request": result.message}, 429 if result.locked else 403)
     return ok({"bound": True, "repeated": result.repeated,
                "member": _member_brief(result.member)})
 
@@ -222,9 +222,9 @@ def dispute() -> tuple[Response, int]:
     member = _member()
     data = mini_input.json_body()
     card_id = mini_input.identifier(data, "card_id", "确认卡编号")
-    fields = data.get("fields", {})
-    if not isinstance(fields, dict) or len(fields) > 30:
-        raise mini_input.Invalid({"fields": "fields 必须是“信息项: 正确内容”的对象"})
+    fields = data.get("fields")
+    if not isinstance(fields, dict) or not 1 <= len(fields) <= 30:
+        raise mini_input.Invalid({"fields": "请在 fields 中写明有误的信息项及正确内容"})
     proposed = {str(k): mini_input.text(fields, k, f"“{str(k)[:20]}”的正确内容", max_len=200)
                 for k in fields}
     note = mini_input.text(data, "note", "说明", max_len=500, required=False)

@@ -31,11 +31,11 @@ def json_body() -> dict[str, Any]:
 def text(data: dict[str, Any], key: str, label: str, *, max_len: int,
          required: bool = True) -> str | None:
     """Return a string field (stripped), or refuse a missing, non-text or too long one."""
-    value = data.get(key)
-    if value is None:
+    if key not in data:
         if required:
             raise Invalid({key: f"缺少{label}"})
         return None
+    value = data[key]
     if not isinstance(value, str) or not _encodable(value):
         raise Invalid({key: f"{label}必须是文字"})
     value = value.strip()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from service.bot.mini_input import MAX_ID
+from service.records.fields import MEMBER_LABELS
 
 _STR = {"type": "string"}
 
@@ -43,7 +44,9 @@ _UNAUTHORIZED = {"401": {**_fail("令牌缺失、无效或已过期"),
                          "headers": {"WWW-Authenticate": {"schema": _STR}}}}
 _COMMON = {"400": _fail("请求不符合约定（errors 指明字段和原因）"), **_UNAUTHORIZED}
 _BOUND = {**_COMMON, "403": _fail("尚未绑定党员身份，或确认卡不属于本人")}
-_CLAIM = {"name": {"type": "string", "minLength": 1, "maxLength": 64, "description": "姓名"},
+_TEXT = r"\S"  # at least one character that is not white space (input is stripped)
+_CLAIM = {"name": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": _TEXT,
+                   "description": "姓名"},
           "id_tail": {"type": "string", "pattern": "^[0-9]{5}[0-9Xx]$",
                       "description": "身份证号后六位"},
           "scene": {"type": "string", "maxLength": 64, "pattern": "^([mo][0-9]{1,18})?$",
@@ -87,22 +90,27 @@ PATHS: dict[str, Any] = {
         {"200": _ok(_obj(["token", "expires_in", "bound", "member"], {
             "token": _STR, "expires_in": {"type": "integer"}, "bound": {"type": "boolean"},
             "member": _ref("Member")}), "登录成功；bound 表示是否已绑定党员身份"),
-         "400": _fail("code 缺失、无效或已使用"), "429": _fail("登录过于频繁"),
+         "400": _fail("请求不符合约定"), "401": _fail("code 无效或已使用"),
+         "429": _fail("登录过于频繁"),
          "502": _fail("微信登录服务暂时不可用"), "503": _fail("小程序尚未配置")},
-        body=_obj(["code"], {"code": {"type": "string", "minLength": 1, "maxLength": 128}}),
+        body=_obj(["code"], {"code": {"type": "string", "minLength": 1, "maxLength": 128,
+                                      "pattern": _TEXT}}),
         secured=False)},
     "/api/mini/bind/code": {"post": _operation(
         "核对姓名和身份证号后六位；相符时向登记手机发送验证码（无论是否相符，答复相同）",
         {"200": _ok(_obj(["sent", "message"], {"sent": {"type": "boolean"}, "message": _STR}),
                     "已受理"),
-         **_COMMON, "429": _fail("尝试次数过多已暂停，或获取验证码过于频繁")},
+         **_COMMON, "409": _fail("没有登记手机号码，无法发送验证码"),
+         "429": _fail("尝试次数过多已暂停，或获取验证码过于频繁"),
+         "503": _fail("短信通道尚未开通")},
         body=_obj(["name", "id_tail"], _CLAIM))},
     "/api/mini/bind": {"post": _operation(
         "以姓名、身份证号后六位和短信验证码绑定党员身份",
         {"200": _ok(_obj(["bound", "repeated", "member"], {
             "bound": {"type": "boolean"}, "repeated": {"type": "boolean"},
             "member": _ref("Member")}), "绑定成功（repeated：此前已绑定）"),
-         **_COMMON, "429": _fail("尝试次数过多，已暂停验证")},
+         **_COMMON, "403": _fail("姓名、身份证号后六位或验证码不正确（不指明哪一项）"),
+         "429": _fail("尝试次数过多，已暂停验证")},
         body=_obj(["name", "id_tail", "code"], {
             **_CLAIM, "code": {"type": "string", "pattern": "^[0-9]{6}$"}}))},
     "/api/mini/card": {"get": _operation(
@@ -129,12 +137,13 @@ PATHS: dict[str, Any] = {
             "state": _STR}), "已提交"),
          **_BOUND, "404": _fail("确认卡不存在或不在确认范围内"),
          "409": _fail("信息已更新或当前状态不能提出修改")},
-        body=_obj(["card_id"], {
+        body=_obj(["card_id", "fields"], {
             "card_id": _CARD_ID,
-            "fields": {"type": "object", "maxProperties": 30,
-                       "additionalProperties": {"type": "string", "minLength": 1,
-                                                "maxLength": 200},
-                       "description": "信息项字段名 → 正确内容，如 {\"address\": \"…\"}"},
+            "fields": {"type": "object", "minProperties": 1, "additionalProperties": False,
+                       "properties": {k: {"type": "string", "minLength": 1, "maxLength": 200,
+                                          "pattern": _TEXT, "description": label}
+                                      for k, label in MEMBER_LABELS.items()},
+                       "description": "有误的信息项 → 正确内容，如 {\"address\": \"…\"}"},
             "note": {"type": "string", "maxLength": 500}}))},
     "/api/mini/status": {"get": _operation(
         "是否已绑定，以及各项进行中的信息确认工作的状态",
