@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from service.bot import bind_member, mini_input, mini_session
-from service.bot.card_view import card_items
+from service.bot.mini_card import card_items
 from service.bot.mini_openapi import document
 from service.bot.page_guard import client
 from service.campaign import consent, corrections, workflow

@@ -1,4 +1,4 @@
-"""A card as a member reads it: the 16 items with names for codes, personal numbers masked."""
+"""A card as the mini-program shows it: the 16 items with names for codes, numbers masked."""
 
 from __future__ import annotations
 
