@@ -52,9 +52,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         code = exc.code or 500
+        # Keep the headers the error carries (Allow on a 405, as RFC 9110 requires).
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            return jsonify({"code": code, "message": exc.name, "description": exc.description}), code
-        return render_template("error.html", code=code, message=exc.description), code
+            body = {"code": code, "message": exc.name, "description": exc.description}
+            return jsonify(body), code, headers
+        return render_template("error.html", code=code, message=exc.description), code, headers
 
     @app.errorhandler(500)
     def server_error(exc: Exception) -> Any:

@@ -61,6 +61,7 @@ class Result:
     message: str
     member: Member | None = None
     repeated: bool = False  # already bound to this member: nothing new recorded
+    locked: bool = False  # refused because the openid or member is locked for a while
 
 
 def parse_claim(name: str | None, id_tail: str | None) -> Claim:
@@ -118,7 +119,7 @@ def request_code(channel: str, openid: str, scene: str, claim: Claim) -> Result:
     """Send a binding code if the claim matches; answer the same either way."""
     key = openid_key(channel, openid)
     if (until := throttle.locked_until(key)) is not None:
-        return Result(False, throttle.lock_message(until))
+        return Result(False, throttle.lock_message(until), locked=True)
     member = find_member(scene, claim)
     if member is None:
         return _miss(key, scene, SENT_HINT, ok=True)
@@ -133,7 +134,7 @@ def complete(
     """Bind ``openid`` to the claimed member if claim and code are right; else refuse alike."""
     key = openid_key(channel, openid)
     if (until := throttle.locked_until(key)) is not None:
-        return Result(False, throttle.lock_message(until))
+        return Result(False, throttle.lock_message(until), locked=True)
     member = find_member(scene, claim)
     if member is not None:
         bound = member_for_openid(channel, openid)
@@ -148,7 +149,7 @@ def complete(
             return Result(True, "绑定成功", member)
         if (locked := throttle.locked_until(otp.member_key(member.id))) is not None:
             throttle.fail(key)
-            return Result(False, throttle.lock_message(locked))
+            return Result(False, throttle.lock_message(locked), locked=True)
         return _miss(key, "", FAILED, ok=False)  # the code check counted against the member
     return _miss(key, scene, FAILED, ok=False)
 
@@ -161,7 +162,7 @@ def _miss(key: str, scene: str, message: str, *, ok: bool) -> Result:
     if left == 0:
         until = throttle.locked_until(key)
         assert until is not None
-        return Result(False, throttle.lock_message(until))
+        return Result(False, throttle.lock_message(until), locked=True)
     return Result(ok, message if ok else f"{message}，还可以再试{left}次")
 
 

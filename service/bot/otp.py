@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from service.bot import throttle
 from service.clock import now_utc
 from service.crypto import blind_index, cipher
-from service.errors import ServiceError
+from service.errors import Conflict, ServiceError
 from service.extensions import db
 from service.models import Member, OtpCode
 from service.models.outbox import OTP
@@ -30,6 +30,12 @@ from service.records.phones import mask_phone
 
 CODE_PURPOSE = "otp.code"  # the outbox payload's encryption purpose
 _DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+class NoSmsChannel(ServiceError):
+    """No SMS (or console) channel is configured: codes cannot be sent at all."""
+
+    code = 503
 
 
 @dataclass(frozen=True)
@@ -73,26 +79,27 @@ def sms_channel() -> str | None:
 def issue(member: Member, *, purpose: str, context: str) -> Issued:
     """Make a new code for ``member`` and queue the SMS in the caller's transaction.
 
-    :raises ServiceError: no phone on record, no SMS channel, locked, or sending too often.
+    :raises Conflict: no mobile on record. :raises NoSmsChannel: nothing to send SMS with.
+    :raises throttle.Throttled: locked, or asking again too soon or too often.
     """
     if not member.mobile or not member.mobile_bidx:
-        raise ServiceError("您没有登记手机号码，无法发送验证码，请联系所在党支部")
+        raise Conflict("您没有登记手机号码，无法发送验证码，请联系所在党支部")
     channel = sms_channel()
     if channel is None:
-        raise ServiceError("短信通道尚未开通，暂时无法发送验证码，请联系所在党支部")
+        raise NoSmsChannel("短信通道尚未开通，暂时无法发送验证码，请联系所在党支部")
     until = throttle.locked_until(member_key(member.id))
     if until is not None:
-        raise ServiceError(throttle.lock_message(until))
+        raise throttle.Throttled(throttle.lock_message(until))
     now = now_utc()
     last = db.session.scalar(select(func.max(OtpCode.created_at))
                              .where(OtpCode.phone_bidx == member.mobile_bidx))
     wait = _setting("OTP_RESEND_SECONDS") - (now - last).total_seconds() if last else 0
     if wait > 0:
-        raise ServiceError(f"验证码已发送，请{int(wait) + 1}秒后再重新获取")
+        raise throttle.Throttled(f"验证码已发送，请{int(wait) + 1}秒后再重新获取")
     sent = db.session.scalar(select(func.count()).select_from(OtpCode).where(
         OtpCode.phone_bidx == member.mobile_bidx, OtpCode.created_at > now - timedelta(hours=1)))
     if sent >= _setting("OTP_MAX_PER_HOUR"):
-        raise ServiceError("该手机号码一小时内获取验证码次数过多，请稍后再试")
+        raise throttle.Throttled("该手机号码一小时内获取验证码次数过多，请稍后再试")
     # A new code replaces any earlier one for the same purpose: only the latest SMS counts.
     db.session.execute(update(OtpCode).where(
         OtpCode.member_id == member.id, OtpCode.purpose == purpose, OtpCode.context == context,

@@ -14,8 +14,15 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from service.clock import format_local, now_utc
+from service.errors import ServiceError
 from service.extensions import db
 from service.models import Throttle
+
+
+class Throttled(ServiceError):
+    """Refused for now: locked after failures, or asking too often (HTTP 429)."""
+
+    code = 429
 
 
 def _limit() -> int:
