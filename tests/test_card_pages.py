@@ -183,10 +183,10 @@ def test_expired_and_invalid_links_get_a_clear_page(app: Flask) -> None:
     old = expired_token(app, c.card_id, card_hash, age=61 * 24 * 3600)
     client = app.test_client()
     expired = client.get(f"/m/{old}")
-    assert expired.status_code == 400 and "链接已过期" in expired.get_data(as_text=True)
+    assert expired.status_code == 410 and "链接已过期" in expired.get_data(as_text=True)
     assert client.post(f"/m/{old}/confirm", data={}).status_code == 400  # no CSRF, no action
     tampered = client.get(f"/m/{c.token[:-2]}xx")
-    assert tampered.status_code == 400 and "链接无效" in tampered.get_data(as_text=True)
+    assert tampered.status_code == 404 and "链接无效" in tampered.get_data(as_text=True)
     fresh = expired_token(app, c.card_id, card_hash, age=60)
     assert client.get(f"/m/{fresh}").status_code == 200
     assert count(app, ledger.OPENED) == 1  # only the valid link opened the card

@@ -130,7 +130,7 @@ def test_expired_and_wrong_links(served: tuple[Flask, str], browser: Any) -> Non
     old = expired_token(app, c.card_id, card_hash, age=61 * 24 * 3600)
     with new_page(browser, base) as page:
         response = page.goto(f"{base}/m/{old}")
-        assert response is not None and response.status == 400
+        assert response is not None and response.status == 410
         page.get_by_text("链接已过期").wait_for()
         assert page.locator("#confirm-btn").count() == 0 and fits_width(page)
         shot(page, "member-expired")

@@ -10,13 +10,14 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from service import audit
 from service.bot import card_status, card_view, csrf, dispute_form, shortlinks
 from service.bot.member_session import verified_how, verified_member_id
 from service.campaign import consent, corrections, workflow
-from service.campaign.cards import card_content, card_token, load_card_token
+from service.campaign.cards import TOKEN_SALT, card_content, card_token, load_card_token
 from service.campaign.states import InvalidTransition, StaleCard, membership
 from service.campaign.transaction import run_unit
 from service.errors import ServiceError
@@ -43,6 +44,9 @@ def _private(response: Response) -> Response:
 @bp.errorhandler(ServiceError)
 def _refused(exc: ServiceError) -> tuple[str, int]:
     db.session.rollback()
+    if isinstance(exc, LinkRefused):
+        return render_template("member/notice.html", title=exc.message, kind="warn"), (
+            410 if exc.message == "链接已过期" else 404)
     return render_template("member/notice.html", title=exc.message, kind="warn"), exc.code
 
 
@@ -134,14 +138,28 @@ def short(slug: str) -> Any:
 
 # ---- helpers ---------------------------------------------------------------------------------
 
+class LinkRefused(ServiceError):
+    """A member link that is expired (410) or forged, altered or unknown (404)."""
+
+
 def _load(token: str) -> Card:
-    return load_card_token(token, max_age=int(current_app.config["MEMBER_LINK_MAX_AGE"]))
+    max_age = int(current_app.config["MEMBER_LINK_MAX_AGE"])
+    # Told apart first so the page can say which; load_card_token then finds the card.
+    signed = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+    try:
+        signed.loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise LinkRefused("链接已过期") from exc
+    except BadSignature:
+        pass  # load_card_token refuses it below
+    try:
+        return load_card_token(token, max_age=max_age)
+    except ServiceError as exc:
+        raise LinkRefused("链接无效") from exc
 
 
 def _expired() -> tuple[str, int]:
-    return render_template(
-        "member/notice.html", kind="warn", title="链接已过期",
-        hint="请以最新收到的短信或微信消息为准；如有疑问，请联系您所在党支部。"), 410
+    return render_template("member/notice.html", kind="warn", title="链接已过期"), 410
 
 
 def _identity(member_id: int) -> str:
