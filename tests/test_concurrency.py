@@ -157,7 +157,6 @@ def test_parallel_confirmations_keep_one_unbroken_chain(
 ) -> None:
     with apps[0].app_context():
         campaign, members = started()
-        cid = campaign.id
         jobs = [(m.id, cm_of(campaign.id, m.id).card_id) for m in members[:3]]
     _meet_before_writing(monkeypatch, 3)
     results = _race(apps, *[

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import msoffcrypto
 import pytest
 from factories import make_member, make_org
 from flask import Flask
+from msoffcrypto.exceptions import InvalidKeyError
 from openpyxl import load_workbook
 from sqlalchemy import select
 from xlsx_helpers import BRANCH_A, BRANCH_B, COMMITTEE, person, tricky, write_member_roster
@@ -128,7 +130,7 @@ def test_password_export_opens_only_with_the_password(
     assert result.exit_code == 0, result.output
     with open(out, "rb") as f:
         assert msoffcrypto.OfficeFile(f).is_encrypted()
-    with pytest.raises(Exception):
+    with pytest.raises(zipfile.BadZipFile):  # an encrypted workbook is an OLE file, not a zip
         load_workbook(out)
     plain = io.BytesIO()
     with open(out, "rb") as f:
@@ -136,7 +138,7 @@ def test_password_export_opens_only_with_the_password(
     ws = load_workbook(plain).worksheets[0]
     assert ws["A1"].value == "党员基本信息汇总表"
     assert {r[1] for r in ws.iter_rows(min_row=6, values_only=True)} == {"甲", "乙", "'" + INJECTED}
-    with open(out, "rb") as f, pytest.raises(Exception):
+    with open(out, "rb") as f, pytest.raises(InvalidKeyError):
         decrypt_workbook(f, io.BytesIO(), "wrong")
     assert list(out.parent.iterdir()) == [out]  # no plain temporary copy left behind
 
