@@ -10,13 +10,22 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from service.campaign import ledger
+from service.campaign.transaction import run_unit
 from service.clock import now_utc
 from service.extensions import db
 from service.models import ChannelBinding, EvidenceEntry, SubscribeGrantUse
-from service.models.outbox import DEAD, FAILED, PENDING, SENT
+from service.models.outbox import DEAD, FAILED, NOTICE, PENDING, SENT
+from service.notify import outbox
 from service.notify.dispatch import drain
 from tests.fakes.aliyun import FakeAliyunSms
-from tests.fakes.wechat import MP_CARD, SUB_CARD, TPL_CARD, FakeWeChat, wechat_config
+from tests.fakes.wechat import (
+    MP_CARD,
+    SUB_CARD,
+    TPL_CARD,
+    TPL_NOTICE,
+    FakeWeChat,
+    wechat_config,
+)
 from tests.sms_helpers import sms_config
 from tests.wechat_helpers import WECHAT_MP, bound_campaign, mp_openid, oa_openid, outbox_rows
 
@@ -196,3 +205,32 @@ def test_unconfigured_wechat_parks_the_message(make_app: Callable[..., Flask],
         bound_campaign(wx)
         assert drain("w", once=True) == {"dead": 2}
         assert all(r.state == DEAD and "WECHAT_APPID" in r.last_error for r in outbox_rows())
+
+
+def test_admin_notice_goes_to_the_admins_binding(wx_app: Any, wx: FakeWeChat) -> None:
+    text = "第一支部有3条党员信息异议待处理，请尽快登录管理后台核实并答复"
+    with wx_app(PUBLIC_BASE_URL="https://dy.example.cn").app_context():
+        admin = bound_campaign(wx)[0]  # a branch secretary is a bound party member too
+        admin_id, openid = admin.id, oa_openid(admin)
+        run_unit(lambda: outbox.enqueue(NOTICE, channel="wechat_oa", key="notice:t1",
+                                        member_id=admin_id,
+                                        payload={"to": "书记", "text": text}))
+        assert drain("w", once=True) == {"sent": 3}
+    (notice,) = [r for r in wx.sent(TEMPLATE) if r["template_id"] == TPL_NOTICE]
+    assert notice["touser"] == openid
+    assert notice["url"] == "https://dy.example.cn/admin/"
+    thing = notice["data"]["thing1"]["value"]
+    assert len(thing) == 20 and thing.endswith("…") and text.startswith(thing[:-1])
+
+
+def test_mini_program_message_opens_the_card_page(wx_app: Any, wx: FakeWeChat) -> None:
+    with wx_app("wechat_mp", WECHAT_MP_CARD_PAGE="/pages/confirm/card").app_context():
+        members = bound_campaign(wx, channel=WECHAT_MP)
+        for m in members:
+            wx.mini_user(mp_openid(m), grants={MP_CARD: 1})
+        assert drain("w", once=True) == {"sent": 2}
+        for sent in wx.sent(MINI):
+            member = next(m for m in members if mp_openid(m) == sent["touser"])
+            assert sent["page"].startswith("pages/confirm/card?token=")
+            assert sent["data"]["thing1"]["value"] == member.name
+            assert member.id_number not in str(sent["body"])
