@@ -62,7 +62,9 @@ def acquire(provider: str) -> None:
         window = int(now)
         if _spend_held(key, window):
             return
-        taken = _take(provider, window, limit, max(1, limit // BLOCK_DIVISOR))
+        with _lock:
+            known = _held.get(key, (0, 0))[0] == window  # we took from this window already
+        taken = _take(provider, window, limit, max(1, limit // BLOCK_DIVISOR), known)
         if taken:
             with _lock:
                 _held[key] = (window, taken - 1)
@@ -83,11 +85,14 @@ def _spend_held(key: tuple[str, str], window: int) -> bool:
         return True
 
 
-def _take(provider: str, window: int, limit: int, block: int) -> int:
-    """Take ``block`` slots of the window (or one, if fewer are left); return how many."""
-    for n in dict.fromkeys((block, 1)):
-        if _increment(provider, window, limit, n):
-            return n
+def _take(provider: str, window: int, limit: int, block: int, known: bool) -> int:
+    """Take ``block`` slots of the window (or one, if fewer are left); return how many.
+
+    A window this process has not used yet is most likely new: insert it first (one write
+    per second), and only if another worker opened it already, update it.
+    """
+    if known:
+        return _increment_any(provider, window, limit, block)
     try:
         with db.engine.begin() as conn:
             conn.execute(insert(SendRateWindow).values(provider=provider, window=window,
@@ -97,10 +102,14 @@ def _take(provider: str, window: int, limit: int, block: int) -> int:
                 SendRateWindow.window < window - KEEP_SECONDS))
         return block
     except IntegrityError:  # the window exists (full, or another worker just opened it)
-        for n in dict.fromkeys((block, 1)):
-            if _increment(provider, window, limit, n):
-                return n
-        return 0
+        return _increment_any(provider, window, limit, block)
+
+
+def _increment_any(provider: str, window: int, limit: int, block: int) -> int:
+    for n in dict.fromkeys((block, 1)):
+        if _increment(provider, window, limit, n):
+            return n
+    return 0
 
 
 def _increment(provider: str, window: int, limit: int, n: int) -> bool:
