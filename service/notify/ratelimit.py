@@ -92,7 +92,9 @@ def _take(provider: str, window: int, limit: int, block: int, known: bool) -> in
     per second), and only if another worker opened it already, update it.
     """
     if known:
-        return _increment_any(provider, window, limit, block)
+        taken = _increment_any(provider, window, limit, block)
+        if taken:
+            return taken  # else full, or the row is gone: the insert below tells which
     try:
         with db.engine.begin() as conn:
             conn.execute(insert(SendRateWindow).values(provider=provider, window=window,
