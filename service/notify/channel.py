@@ -6,6 +6,7 @@ codes onto them (WeChat 43004 → NotReachable, 45009 → Deferred, 40001 → To
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -68,6 +69,14 @@ class PermanentFailure(SendError):
     """Refused for good (bad template, no balance, bad signature): park it for an admin."""
 
 
+def required(config: Mapping[str, Any], key: str) -> str:
+    """Return a setting a channel cannot work without; LookupError (message parked) if unset."""
+    value = config.get(key)
+    if not value:
+        raise LookupError(f"未配置 {key}")
+    return str(value)
+
+
 class Channel(Protocol):
     """Send a card, a reminder, or a notice to an admin; raise a SendError subclass on failure."""
 
@@ -88,6 +97,7 @@ class TemplateSms:
     """
 
     templates: dict[str, str]
+    name: str
 
     def send_card(self, msg: Outgoing) -> SendResult:
         return self._send(msg, self.templates["card"])
@@ -105,8 +115,11 @@ class TemplateSms:
         return self._send(msg, template)
 
     def _send(self, msg: Outgoing, template: str) -> SendResult:
+        from service.notify import ratelimit  # imports this module
+
         if not msg.phone:
             raise NotReachable("党员没有登记手机号码", code="no_phone")
+        ratelimit.acquire(self.name)  # shared by every worker: NOTIFY_RATE_<CHANNEL>
         return self._post(msg, template)
 
     def _post(self, msg: Outgoing, template: str) -> SendResult:

@@ -12,14 +12,15 @@ from flask import current_app
 from sqlalchemy import select
 
 from service.extensions import db
-from service.models import CampaignMember, Card, Member, OutboxMessage
+from service.models import CampaignMember, Card, ChannelBinding, Member, OutboxMessage
+from service.models.channel import WECHAT_MP, WECHAT_OA
 from service.models.outbox import CARD, DELIVERED, SENT
 from service.notify import outbox
 from service.notify.channel import Channel
 
 DEFAULT_LADDER = ("console",)
 SMS_CHANNELS = frozenset({"sms_aliyun", "sms_tencent"})
-WECHAT_CHANNELS = frozenset({"wechat_oa", "wechat_mp"})
+WECHAT_CHANNELS = frozenset({WECHAT_OA, WECHAT_MP})
 
 
 def ladder() -> list[str]:
@@ -30,11 +31,26 @@ def ladder() -> list[str]:
 
 
 def can_address(member: Member, channel: str) -> bool:
-    """Return whether ``member`` has an address on ``channel``."""
+    """Return whether ``member`` has an address on ``channel``.
+
+    WeChat needs an active binding; the official account also needs the member to follow
+    it (template messages), unless a one-time subscription grant and a subscription
+    template allow a subscription notice, which reaches non-followers too.
+    """
     if channel in SMS_CHANNELS:
         return bool(member.mobile)
     if channel in WECHAT_CHANNELS:
-        return False  # openid bindings arrive with the WeChat channels (next session)
+        binding = db.session.scalars(
+            select(ChannelBinding).where(ChannelBinding.member_id == member.id,
+                                         ChannelBinding.channel == channel,
+                                         ChannelBinding.revoked_at.is_(None))
+            .order_by(ChannelBinding.id.desc()).limit(1)).first()
+        if binding is None:
+            return False
+        if channel == WECHAT_OA:
+            subscribe = bool(current_app.config.get("WECHAT_SUBSCRIBE_CARD"))
+            return binding.following or (subscribe and binding.subscribe_grants > 0)
+        return True
     return True
 
 
@@ -87,4 +103,10 @@ def _build(name: str) -> Channel:
     if name == "sms_tencent":
         from service.notify.tencent import TencentSms
         return TencentSms.from_config(config)
+    if name == WECHAT_OA:
+        from service.notify.wechat_oa import WeChatOA
+        return WeChatOA.from_config(config)
+    if name == WECHAT_MP:
+        from service.notify.wechat_mp import WeChatMP
+        return WeChatMP.from_config(config)
     raise LookupError(f"未配置的发送渠道“{name}”")

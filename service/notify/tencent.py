@@ -27,6 +27,7 @@ from service.notify.channel import (
     SendError,
     SendResult,
     TemplateSms,
+    required,
 )
 
 NAME = "sms_tencent"
@@ -84,12 +85,14 @@ class TencentSms(TemplateSms):
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TencentSms:
         """Build from TENCENT_* settings; credentials are always explicit."""
+        card = required(config, "TENCENT_SMS_TEMPLATE_CARD")
         return cls(
-            secret_id=config["TENCENT_SECRET_ID"], secret_key=config["TENCENT_SECRET_KEY"],
-            app_id=config["TENCENT_SMS_APP_ID"], sign_name=config["TENCENT_SMS_SIGN_NAME"],
-            templates={"card": config["TENCENT_SMS_TEMPLATE_CARD"],
-                       "reminder": config.get("TENCENT_SMS_TEMPLATE_REMINDER")
-                       or config["TENCENT_SMS_TEMPLATE_CARD"],
+            secret_id=required(config, "TENCENT_SECRET_ID"),
+            secret_key=required(config, "TENCENT_SECRET_KEY"),
+            app_id=required(config, "TENCENT_SMS_APP_ID"),
+            sign_name=required(config, "TENCENT_SMS_SIGN_NAME"),
+            templates={"card": card,
+                       "reminder": config.get("TENCENT_SMS_TEMPLATE_REMINDER") or card,
                        "otp": config.get("TENCENT_SMS_TEMPLATE_OTP") or ""},
             endpoint=config.get("TENCENT_SMS_ENDPOINT") or DEFAULT_ENDPOINT,
             region=config.get("TENCENT_SMS_REGION") or "ap-guangzhou",

@@ -21,6 +21,10 @@ with WeChat's errcode as ``.code``, e.g. "40029" for a bad or reused code)::
     client.oauth_access_token(code)             # → {"openid", "access_token", "scope", ...}
     mp_client().code2session(js_code)           # → {"openid", "session_key", "unionid"?}
 
+The token lives in the database (``service.notify.tokens``), read and refreshed on short
+connections of their own. On SQLite a refresh writes, so in a request make WeChat calls
+before the request's own writes (or after its commit), not in between.
+
 A token refused with 40001/40014/42001 is replaced once (see ``service.notify.tokens``)
 and the call retried once; a second refusal raises ``TokenExpired``. Nothing else retries.
 """
