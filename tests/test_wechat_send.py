@@ -78,7 +78,7 @@ def test_card_goes_out_as_a_template_message(wx_app: Any, wx: FakeWeChat) -> Non
             row = next(r for r in rows if r.member_id == member.id)
             values = {k: v["value"] for k, v in sent["data"].items()}
             assert row.state == SENT and row.provider_msg_id == str(sent["msgid"])
-            assert sent["template_id"] == TPL_CARD and "/m/" in sent["url"]
+            assert sent["template_id"] == TPL_CARD and "/s/" in sent["url"]
             assert all(len(v) <= 20 and "\n" not in v for v in values.values())
             assert values["thing1"] == member.name
             assert values["character_string2"] == (
@@ -178,7 +178,7 @@ def test_subscription_grant_is_spent_once_across_retries(wx_app: Any, wx: FakeWe
         grants = db.session.scalars(select(ChannelBinding.subscribe_grants)).all()
         assert sorted(grants) == [1, 1]  # one grant per message, the retry reused its own
         assert db.session.scalar(select(func.count()).select_from(SubscribeGrantUse)) == 2
-        assert all(s["page"] and "/m/" in s["page"] for s in wx.sent(BIZSEND))
+        assert all(s["page"] and "/s/" in s["page"] for s in wx.sent(BIZSEND))
 
 
 def test_refused_subscription_request_gives_the_grant_back(wx_app: Any, wx: FakeWeChat) -> None:

@@ -85,8 +85,8 @@ def masked_phone(msg: Outgoing) -> str:
 
 
 def card_token(msg: Outgoing) -> str:
-    """Return the signed token of the member's card link (the part after "/m/")."""
-    return (msg.link or "").split("/m/", 1)[-1]
+    """Return the last part of the member's card link (the short link's slug), for pages."""
+    return (msg.link or "").rstrip("/").rsplit("/", 1)[-1]
 
 
 def reserve(outbox_id: int, binding_id: int) -> bool:
