@@ -81,6 +81,7 @@ class Config:
     ALIYUN_SMS_SIGN_NAME: str | None = None
     ALIYUN_SMS_TEMPLATE_CARD: str | None = None
     ALIYUN_SMS_TEMPLATE_REMINDER: str | None = None
+    ALIYUN_SMS_TEMPLATE_OTP: str | None = None  # verification-code template, ${code} only
     ALIYUN_SMS_ENDPOINT = "https://dysmsapi.aliyuncs.com/"
     # Tencent Cloud SMS (2021-01-11): explicit SecretId/Key, SmsSdkAppId, signature,
     # template ids, endpoint and region.
@@ -90,6 +91,7 @@ class Config:
     TENCENT_SMS_SIGN_NAME: str | None = None
     TENCENT_SMS_TEMPLATE_CARD: str | None = None
     TENCENT_SMS_TEMPLATE_REMINDER: str | None = None
+    TENCENT_SMS_TEMPLATE_OTP: str | None = None  # verification-code template: {1} code, {2} minutes
     TENCENT_SMS_ENDPOINT = "https://sms.tencentcloudapi.com/"
     TENCENT_SMS_REGION = "ap-guangzhou"
 
@@ -97,9 +99,9 @@ class Config:
     # WeChat server settings (公众号 → 基本配置 → 服务器配置). The Token signs every callback;
     # /wechat/callback answers 404 until it is set. With an EncodingAESKey (43 characters)
     # only safe-mode (AES) pushes are accepted and the AppID inside each is checked.
+    # (The AppID checked inside each push is WECHAT_APPID, set with the sending settings.)
     WECHAT_TOKEN: str | None = None
     WECHAT_AES_KEY: str | None = None
-    WECHAT_APPID: str | None = None
     # WeChat stamps each push with the time; older (or future) ones are refused, which bounds
     # how long a signed address (the plain signature does not cover the body) can be replayed.
     WECHAT_MAX_CLOCK_SKEW = 300
@@ -144,27 +146,27 @@ class Config:
     REMINDER_NOTICE_CHANNEL = "console"
 
     # admin web: sign-in, sessions, uploads (service.admin)
-    # admin-a: sign-in throttling. An account locks after this many failures in a row, for
+    # sign-in throttling. An account locks after this many failures in a row, for
     # this long; one address may fail this many times per window across all accounts.
     ADMIN_LOGIN_MAX_FAILURES = 5
     ADMIN_LOGIN_LOCK_MINUTES = 15
     ADMIN_IP_MAX_FAILURES = 20
     ADMIN_IP_WINDOW_MINUTES = 15
-    # admin-a: a session ends after this much inactivity, and in any case after the hard limit.
+    # a session ends after this much inactivity, and in any case after the hard limit.
     ADMIN_SESSION_IDLE_MINUTES = 30
     ADMIN_SESSION_MAX_HOURS = 12
-    # admin-a: shortest password `flask users create/passwd` accepts.
+    # shortest password `flask users create/passwd` accepts.
     ADMIN_PASSWORD_MIN_LENGTH = 10
-    # admin-a: rows per page in admin lists (members, queues); bigger pages slow 100k rosters.
+    # rows per page in admin lists (members, queues); bigger pages slow 100k rosters.
     ADMIN_PAGE_SIZE = 50
-    # admin-a: largest request body (uploads: recordings up to 50MB, see campaign.attachments).
+    # largest request body (uploads: recordings up to 50MB, see campaign.attachments).
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
-    # admin-b: where web imports keep the upload (deleted when the job ends: it holds ID
+    # where web imports keep the upload (deleted when the job ends: it holds ID
     # numbers) and the error report; None = instance/imports.
     ADMIN_IMPORT_DIR: str | None = None
-    # admin-b: largest roster workbook the import page accepts (a 100k-member 附件4 is ~15MB).
+    # largest roster workbook the import page accepts (a 100k-member 附件4 is ~15MB).
     ADMIN_IMPORT_MAX_BYTES = 30 * 1024 * 1024
-    # admin-b: rows per page in the audit log viewer.
+    # rows per page in the audit log viewer.
     ADMIN_AUDIT_PAGE_SIZE = 50
 
 
