@@ -24,6 +24,7 @@ demo: $(VENV)/.installed
 	tools/ensure-debs.sh $(RUN_DEBS)
 	$(BIN)/flask --app service db upgrade
 	$(BIN)/flask --app service demo seed --members $(DEMO_MEMBERS) --seed 1 --if-empty
+	$(BIN)/flask --app service demo campaign
 	BIN=$(BIN) tools/demo.sh
 
 debs:

@@ -173,3 +173,20 @@ def test_seed_refuses_sizes_outside_the_range(app: Flask) -> None:
     assert result.exit_code == 1 and "党员人数应在10到1,000,000之间" in result.output
     with app.app_context():
         assert _count(Org) == 0
+
+
+def test_demo_campaign_is_started_once_and_queues_every_card(app: Flask) -> None:
+    from service.models import Campaign, CampaignMember, OutboxMessage
+
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["demo", "campaign"])
+    assert refused.exit_code == 1 and "flask demo seed" in refused.output
+    assert runner.invoke(args=["demo", "seed", "--members", "30"]).exit_code == 0
+    first = runner.invoke(args=["demo", "campaign"])
+    assert first.exit_code == 0 and "/console" in first.output, first.output
+    again = runner.invoke(args=["demo", "campaign"])
+    assert again.exit_code == 0 and "已有进行中" in again.output
+    with app.app_context():
+        assert _count(Campaign) == 1
+        members = db.session.scalar(select(func.count(CampaignMember.id))) or 0
+        assert members > 0 and _count(OutboxMessage) == members

@@ -1,8 +1,9 @@
-"""`flask demo seed`: fill an empty database with a synthetic, deterministic demo roster."""
+"""`flask demo seed|campaign`: a synthetic, deterministic demo roster and a campaign over it."""
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import click
 from flask.cli import AppGroup
@@ -91,3 +92,30 @@ def _summary(roster: SyntheticRoster, seed: int, accounts: list[DemoAccount], se
         click.echo(f"演示账号（密码均为 {accounts[0].password}，仅供演示，切勿用于正式环境）：")
         for a in accounts:
             click.echo(f"  {a.username:<8} {a.role}  {a.org_name}")
+
+
+@group.command(
+    "campaign", help="为第一个党委开展一次演示用的信息确认工作（已有进行中的工作时跳过）。")
+@click.option("--days", default=21, show_default=True, type=click.IntRange(1, 365),
+              help="截止日期距今天数")
+def campaign(days: int) -> None:
+    """Start a demo campaign over the first committee, unless one is already open."""
+    from service.campaign.campaigns import progress, start_campaign
+    from service.campaign.transaction import run_unit
+    from service.models import Campaign, Org
+    from service.models.campaign import OPEN
+
+    existing = db.session.scalar(select(Campaign).where(Campaign.status == OPEN).limit(1))
+    if existing is not None:
+        click.echo(f"已有进行中的信息确认工作 #{existing.id}“{existing.name}”，未再新建。")
+        return
+    first = db.session.scalar(
+        select(Org).where(Org.parent_id.is_(None)).order_by(Org.id).limit(1))
+    if first is None:
+        raise click.ClickException("还没有党组织：请先运行 flask demo seed")
+    deadline = today_local() + timedelta(days=days)
+    started = run_unit(lambda: start_campaign(first, deadline, actor="demo", today=today_local()))
+    done = progress(started)
+    click.echo(f"已为“{first.name}”开展演示信息确认工作 #{started.id}，截止 "
+               f"{deadline.isoformat()}，{done.total} 名党员的确认卡已进入发送队列"
+               "（发送后在 /console 查看）。")
