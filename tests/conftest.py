@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from service import create_app
 from service.extensions import db
+from service.notify import transport
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_DATA_KEY = "dGVzdC1vbmx5LWRhdGEta2V5LTMyLWJ5dGVzLWxvbmc="  # 32 bytes, tests only
@@ -106,6 +107,7 @@ def make_app(db_config: dict[str, Any], _schema: None, tmp_path: Path) -> Iterat
         return app
 
     yield make
+    transport.close_all()  # this test's fakes are gone: close the kept-alive connections
     if apps:
         _wipe(apps[0])
 

@@ -86,7 +86,8 @@ def test_two_processes_fetch_the_token_once(wx_app: Any, fake: FakeWeChat,
               "        oa_client().create_qrcode(f'p:{sys.argv[1]}:{i}', 60)\n")
     procs = [subprocess.Popen([sys.executable, "-c", script, str(n)], env=env, cwd=tmp_path,
                               stderr=subprocess.PIPE) for n in range(2)]
-    outcomes = [(p.wait(timeout=60), p.stderr.read().decode()[-2000:]) for p in procs]
+    outcomes = [(p.returncode, err.decode()[-2000:])
+                for p in procs for _, err in [p.communicate(timeout=60)]]
     assert all(code == 0 for code, _ in outcomes), outcomes
     assert len(fake.qrcodes) == 10 and len(fake.token_fetches()) == 1
 

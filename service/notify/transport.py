@@ -39,17 +39,57 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tupl
     return response.status, data
 
 
+class _Pool(dict[tuple[str, str, float], http.client.HTTPConnection]):
+    """This thread's kept-alive connections, closed when the thread's storage goes away.
+
+    Without that, a finished worker thread's sockets would be closed only by the garbage
+    collector, with a ResourceWarning, whenever it ran.
+    """
+
+    def close_all(self) -> None:
+        while self:
+            self.popitem()[1].close()
+
+    def __del__(self) -> None:
+        self.close_all()
+
+
+def _pool() -> _Pool:
+    pool = getattr(_local, "pool", None)
+    if pool is None:
+        pool = _local.pool = _Pool()
+    return pool
+
+
+def connection(scheme: str, netloc: str,
+               timeout: float) -> tuple[http.client.HTTPConnection, bool]:
+    """Return this thread's connection to ``netloc`` and whether it was used before.
+
+    http.client connections are not thread-safe, so each thread keeps its own per host.
+    """
+    pool = _pool()
+    key = (scheme, netloc, timeout)
+    if key in pool:
+        return pool[key], True
+    cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+    pool[key] = cls(netloc, timeout=timeout)
+    return pool[key], False
+
+
+def drop(scheme: str, netloc: str) -> None:
+    """Close and forget this thread's connections to ``netloc`` (after an error or close)."""
+    pool = _pool()
+    for key in [k for k in pool if k[:2] == (scheme, netloc)]:
+        pool.pop(key).close()
+
+
+def close_all() -> None:
+    """Close every connection this thread keeps (a worker stopping, a test ending)."""
+    _pool().close_all()
+
+
 def _connection(scheme: str, netloc: str, timeout: float) -> http.client.HTTPConnection:
-    pool: dict[tuple[str, str], http.client.HTTPConnection] = _local.__dict__.setdefault(
-        "pool", {})
-    conn = pool.get((scheme, netloc))
-    if conn is None:
-        cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
-        conn = pool[(scheme, netloc)] = cls(netloc, timeout=timeout)
-    return conn
+    return connection(scheme, netloc, timeout)[0]
 
 
-def _drop(scheme: str, netloc: str) -> None:
-    conn = _local.__dict__.get("pool", {}).pop((scheme, netloc), None)
-    if conn is not None:
-        conn.close()
+_drop = drop

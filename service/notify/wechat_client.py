@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +40,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import current_app
 
-from service.notify import tokens
+from service.notify import tokens, transport
 from service.notify.channel import (
     Deferred,
     NotReachable,
@@ -64,7 +63,6 @@ PERMANENT = {40003: "openid无效", 40013: "AppID无效", 40125: "AppSecret无�
              47001: "数据格式错误", 41030: "小程序页面路径无效", 48001: "接口未授权",
              40029: "code无效", 40163: "code已被使用", 41002: "缺少appid", 41004: "缺少secret"}
 
-_local = threading.local()
 
 
 def error_for(errcode: int, errmsg: str) -> SendError:
@@ -214,20 +212,5 @@ def _request(method: str, url: str, body: bytes | None, timeout: float) -> tuple
 _STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
-def _connection(scheme: str, netloc: str,
-                timeout: float) -> tuple[http.client.HTTPConnection, bool]:
-    # One kept-alive connection per thread and host (http.client connections are not shared).
-    pool: dict[tuple[str, str, float], http.client.HTTPConnection] = \
-        _local.__dict__.setdefault("pool", {})
-    key = (scheme, netloc, timeout)
-    if key in pool:
-        return pool[key], True
-    cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
-    pool[key] = cls(netloc, timeout=timeout)
-    return pool[key], False
-
-
-def _drop(scheme: str, netloc: str) -> None:
-    pool = _local.__dict__.get("pool", {})
-    for key in [k for k in pool if k[:2] == (scheme, netloc)]:
-        pool.pop(key).close()
+_connection = transport.connection  # one kept-alive connection per thread and host
+_drop = transport.drop
