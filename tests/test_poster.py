@@ -32,7 +32,8 @@ def _printed_modules(pdf: Path, placement: Any, tmp_path: Path) -> list[list[boo
     prefix = tmp_path / "page"
     subprocess.run(["pdftoppm", "-r", str(DPI), "-png", "-singlefile", str(pdf), str(prefix)],
                    check=True)
-    image = Image.open(f"{prefix}.png").convert("L")
+    with Image.open(f"{prefix}.png") as page:
+        image = page.convert("L")
     scale = DPI / 72
     module = placement.size / placement.modules
     grid = []
@@ -113,8 +114,8 @@ def test_with_wechat_posters_are_permanent_and_members_temporary(
                       "action_info": {"scene": {"scene_str": f"o{org_id}"}}}
     assert own["action_name"] == "QR_STR_SCENE" and own["expire_seconds"] == 30 * 24 * 3600
     assert own["action_info"]["scene"]["scene_str"] == f"m{member_id}"
-    image = Image.open(tmp_path / "m.png")
-    assert image.format == "PNG" and image.width == image.height >= 21 * 12
+    with Image.open(tmp_path / "m.png") as image:
+        assert image.format == "PNG" and image.width == image.height >= 21 * 12
 
 
 def test_a_member_qr_without_wechat_points_at_the_start_page(app: Flask, runner: Any,

@@ -44,7 +44,9 @@ _UNAUTHORIZED = {"401": {**_fail("令牌缺失、无效或已过期"),
                          "headers": {"WWW-Authenticate": {"schema": _STR}}}}
 _COMMON = {"400": _fail("请求不符合约定（errors 指明字段和原因）"), **_UNAUTHORIZED}
 _BOUND = {**_COMMON, "403": _fail("尚未绑定党员身份，或确认卡不属于本人")}
-_TEXT = r"\S"  # at least one character that is not white space (input is stripped)
+# At least one character that is not white space as Python's str.strip() sees it (input is
+# stripped): ECMA's \S alone would admit the separators U+001C-U+001F and U+0085.
+_TEXT = r"[^\s\u001c-\u001f\u0085]"
 _CLAIM = {"name": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": _TEXT,
                    "description": "姓名"},
           "id_tail": {"type": "string", "pattern": "^[0-9]{5}[0-9Xx]$",
