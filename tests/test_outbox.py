@@ -37,7 +37,7 @@ def test_starting_a_campaign_queues_one_card_per_member(app_ctx: Flask) -> None:
     assert all(r.state == PENDING and r.kind == "card" and r.channel == "console" for r in rows)
     assert {r.idempotency_key for r in rows} == {f"card:{r.card_id}" for r in rows}
     # Nothing that identifies the member in clear sits in the queue.
-    for row, member in zip(sorted(rows, key=lambda r: r.member_id), members):
+    for row, member in zip(sorted(rows, key=lambda r: r.member_id), members, strict=True):
         assert member.mobile not in str(row.payload) and member.id_number not in str(row.payload)
 
 
