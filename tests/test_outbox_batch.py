@@ -20,7 +20,7 @@ from service.clock import now_utc
 from service.extensions import db
 from service.models import AuditLog, Card, EvidenceEntry, EvidenceHead, OutboxMessage
 from service.models.outbox import DEAD, DELIVERED, PENDING, SENDING, SENT
-from service.notify import dispatch, outbox, router
+from service.notify import dispatch, outbox, outbox_admin, router
 from service.notify.channel import PermanentFailure
 from service.notify.messages import compose, compose_many
 from tests.fakes.aliyun import FakeAliyunSms
@@ -259,5 +259,5 @@ def test_retry_dead_without_ids_requeues_every_dead_row(app_ctx: Flask) -> None:
     for row in _rows():
         _kill(row.id)
     assert all(r.state == DEAD for r in _rows())
-    assert run_unit(lambda: outbox.retry_dead(None, actor="cli")) == [r.id for r in _rows()]
-    assert run_unit(lambda: outbox.retry_dead(None, actor="cli")) == []
+    assert run_unit(lambda: outbox_admin.retry_dead(None, actor="cli")) == [r.id for r in _rows()]
+    assert run_unit(lambda: outbox_admin.retry_dead(None, actor="cli")) == []

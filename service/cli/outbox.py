@@ -16,7 +16,7 @@ from service.clock import format_local
 from service.extensions import db
 from service.models import Member, OutboxMessage
 from service.models.outbox import DEAD, STATE_LABELS
-from service.notify import outbox
+from service.notify import outbox_admin
 from service.notify.dispatch import drain as drain_outbox
 from service.records.phones import mask_phone
 
@@ -56,14 +56,14 @@ def drain(once: bool, worker_id: str | None, batch: int, idle_sleep: float) -> N
               help="最多列出的发送失败消息条数")
 def status(limit: int) -> None:
     """Show how many messages are in each state per channel, and the dead-letter list."""
-    per_channel = outbox.counts()
+    per_channel = outbox_admin.counts()
     if not per_channel:
         click.echo("发送队列为空。")
         return
     for channel, counts in sorted(per_channel.items()):
         parts = "，".join(f"{STATE_LABELS[s]} {counts[s]}" for s in STATE_LABELS if counts[s])
         click.echo(f"{channel_label(channel)}：{parts}")
-    dead = outbox.dead_letters(limit)
+    dead = outbox_admin.dead_letters(limit)
     if not dead:
         return
     total = sum(c[DEAD] for c in per_channel.values())
@@ -87,7 +87,7 @@ def status(limit: int) -> None:
 @click.option("--actor", default="cli", show_default=True, help="记入审计日志的操作人")
 def retry_dead(row_ids: tuple[int, ...], actor: str) -> None:
     """Queue dead messages again once the cause is fixed (audited; running it twice is safe)."""
-    requeued = run_unit(lambda: outbox.retry_dead(list(row_ids) or None, actor=actor))
+    requeued = run_unit(lambda: outbox_admin.retry_dead(list(row_ids) or None, actor=actor))
     for row_id in sorted(set(row_ids) - set(requeued)):
         row = db.session.get(OutboxMessage, row_id)
         click.echo(f"  #{row_id} " + ("不存在" if row is None else

@@ -102,7 +102,8 @@ def drain(
     flying: Flight | None = None
     queued: Batch | None = None
     while True:
-        landed, done = flying, [f.result() for f in flying.futures] if flying else []
+        landed = flying
+        done = [o for f in flying.futures for o in f.result()] if flying else []
         flying = None
         if queued is not None and not should_stop():
             flying, queued = Flight(queued.lease, submit(queued.jobs, should_stop)), None
@@ -134,7 +135,7 @@ class Flight:
     """A batch whose sends are under way."""
 
     lease: outbox.Claim
-    futures: list[Future[Outcome]]
+    futures: list[Future[list[Outcome]]]
 
 
 def _record_and_claim(landed: Flight | None, done: list[Outcome], wanted: int,
@@ -232,7 +233,7 @@ def _failed(job: Job, token: str, exc: SendError) -> str:
     return outbox.mark_retry(job.row_id, token, exc)
 
 
-Submit = Callable[[list[Job], Callable[[], bool]], list["Future[Outcome]"]]
+Submit = Callable[[list[Job], Callable[[], bool]], list["Future[list[Outcome]]"]]
 _executors: dict[int, ThreadPoolExecutor] = {}
 _executors_lock = threading.Lock()
 
@@ -247,12 +248,14 @@ def _sender(width: int) -> Submit:
                 width, thread_name_prefix="outbox-send")
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
 
-    def in_context(job: Job, should_stop: Callable[[], bool]) -> Outcome:
+    def in_context(jobs: list[Job], should_stop: Callable[[], bool]) -> list[Outcome]:
         with app.app_context():  # a channel may read settings or its token store
-            return send_one(job, should_stop)
+            return [send_one(job, should_stop) for job in jobs]
 
-    def submit(jobs: list[Job], should_stop: Callable[[], bool]) -> list[Future[Outcome]]:
-        return [executor.submit(in_context, job, should_stop) for job in jobs]
+    def submit(jobs: list[Job], should_stop: Callable[[], bool]) -> list[Future[list[Outcome]]]:
+        # One task per thread, each a share of the batch in turn: ``width`` sends in flight.
+        return [executor.submit(in_context, jobs[i::width], should_stop)
+                for i in range(min(width, len(jobs)))]
 
     return submit
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +25,6 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import and_, case, func, or_, select, update
 
-from service import audit
 from service.campaign import ledger
 from service.clock import now_utc
 from service.extensions import db
@@ -41,6 +39,7 @@ from service.models.outbox import (
     SENT,
 )
 from service.notify.channel import SendError, SendResult
+from service.notify.outbox_admin import counts  # noqa: F401 (outbox.counts: the old home)
 
 DEFAULTS = {"NOTIFY_MAX_ATTEMPTS": 6, "NOTIFY_BACKOFF_SECONDS": 30.0,
             "NOTIFY_BACKOFF_CAP_SECONDS": 3600.0, "NOTIFY_LEASE_SECONDS": 60.0}
@@ -260,38 +259,6 @@ def fall_back(
                    campaign_member_id=row.campaign_member_id, payload=dict(row.payload))
 
 
-def retry_dead(row_ids: Sequence[int] | None, *, actor: str) -> list[int]:
-    """Queue dead messages again after an admin fixed the cause; return the ids requeued.
-
-    Only rows still ``dead`` move (running it twice requeues nothing twice), each audited.
-    ``attempts`` restarts at 1, not 0: the first new claim counts as a retry, so where the
-    channel can tell, the provider is asked first whether an earlier try got through.
-    """
-    query = select(OutboxMessage).where(OutboxMessage.state == DEAD).order_by(OutboxMessage.id)
-    if row_ids is not None:
-        query = query.where(OutboxMessage.id.in_(row_ids))
-    requeued = []
-    now = now_utc()
-    for row in db.session.scalars(query).all():
-        moved = db.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.state == DEAD)
-            .values(state=PENDING, attempts=1, next_attempt_at=now, claimed_by=None,
-                    claimed_until=None, updated_at=now)
-            .execution_options(synchronize_session=False))
-        if moved.rowcount:
-            audit.record("outbox.retry_dead", actor=actor, target_type="outbox_message",
-                         target_id=row.id, channel=row.channel, kind=row.kind,
-                         member_id=row.member_id, last_error=row.last_error)
-            requeued.append(row.id)
-    return requeued
-
-
-def dead_letters(limit: int) -> list[OutboxMessage]:
-    """Return the oldest dead messages, up to ``limit``."""
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.state == DEAD)
-                                   .order_by(OutboxMessage.id).limit(limit)))
-
-
 def backoff(attempts: int) -> float:
     """Return seconds to wait after the ``attempts``-th failed try: doubling, capped, jittered."""
     base = float(setting("NOTIFY_BACKOFF_SECONDS")) * 2 ** max(0, attempts - 1)
@@ -302,17 +269,6 @@ def describe(error: SendError) -> str:
     """Return the error as stored for admins (provider code and Chinese reason)."""
     text = f"[{error.code}] {error.message}" if error.code else error.message
     return text[:255]
-
-
-def counts() -> dict[str, Counter[str]]:
-    """Return, per channel, how many messages are in each state."""
-    out: dict[str, Counter[str]] = {}
-    for channel, state, n in db.session.execute(
-        select(OutboxMessage.channel, OutboxMessage.state, func.count())
-        .group_by(OutboxMessage.channel, OutboxMessage.state)
-    ):
-        out.setdefault(channel, Counter())[state] = n
-    return out
 
 
 def _claimed(row_id: int, token: str) -> OutboxMessage | None:

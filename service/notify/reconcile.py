@@ -25,7 +25,6 @@ SendError/OSError when it cannot tell (the dispatcher then sends: a duplicate be
 from __future__ import annotations
 
 import json
-import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -38,7 +37,6 @@ from service.notify.aliyun import AliyunSms, sign
 from service.notify.channel import Channel, Outgoing, SendError, SendResult
 from service.notify.console import ConsoleChannel
 
-log = logging.getLogger(__name__)
 Lookup = Callable[[Outgoing, datetime], SendResult | None]
 QUERY_DAYS = 30  # Aliyun keeps send details for the last 30 days
 PAGE_SIZE = 50  # Aliyun's maximum page
