@@ -36,6 +36,15 @@ class Config:
     PUBLIC_BASE_URL: str | None = None
     # SMS provider HTTP timeout, seconds (a timed-out send is retried with backoff).
     NOTIFY_HTTP_TIMEOUT = 5.0
+    # Messages one worker has with providers at once (threads): providers answer in
+    # 50-200 ms, so sending one at a time would leave a worker mostly waiting.
+    NOTIFY_SEND_CONCURRENCY = 8
+    # How long a worker's claim on a batch lasts; a worker that dies loses it after this.
+    NOTIFY_LEASE_SECONDS = 60
+    # No card or reminder reaches a member in these hours (Asia/Shanghai, "start-end";
+    # empty = none): whatever queued it (a campaign started at night, a retry's backoff),
+    # it waits for the morning. One-time codes the member asked for are not held.
+    NOTIFY_QUIET_HOURS = "21-8"
     # Messages per second per provider, shared by all workers (service.notify.ratelimit);
     # 0 = unlimited. Over the limit a worker waits up to NOTIFY_RATE_MAX_WAIT seconds,
     # then defers the message a moment without counting an attempt.

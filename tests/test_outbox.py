@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -17,7 +19,7 @@ from service.models.outbox import DEAD, PENDING, SENDING, SENT
 from service.notify import outbox, router
 from service.notify.channel import Deferred, SendError
 from service.notify.dispatch import drain
-from tests.workflow_helpers import started
+from tests.workflow_helpers import cm_of, started
 
 
 def _rows() -> list[OutboxMessage]:
@@ -172,3 +174,48 @@ def test_a_delivery_receipt_is_evidenced_once(app_ctx: Flask) -> None:
         EvidenceEntry.kind == ledger.DELIVERED)).all()
     assert len(delivered) == 1 and delivered[0].payload_sha256 is not None
     assert _rows()[0].state == "delivered" and verify_chain().ok
+
+
+def test_cards_and_reminders_wait_out_the_quiet_hours(make_app: Any,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime
+
+    from service.notify import outbox as outbox_module
+
+    app = make_app(NOTIFY_QUIET_HOURS="21-8")
+    night = datetime(2026, 11, 23, 14, 30)  # 22:30 in Asia/Shanghai (storage is UTC)
+    morning = datetime(2026, 11, 24, 0, 30)  # 08:30 there
+    with app.app_context():
+        _, members = started()
+        otp = outbox_module.enqueue("otp", channel="console", key="otp:test",
+                                    member_id=members[0].id)
+        db.session.commit()
+        monkeypatch.setattr(outbox_module, "now_utc", lambda: night)
+        claimed = run_unit(lambda: outbox_module.claim(100, "w1"))
+        assert claimed == [otp.id]  # the code the member asked for goes; no card does
+        monkeypatch.setattr(outbox_module, "now_utc", lambda: morning)
+        claimed = run_unit(lambda: outbox_module.claim(100, "w1"))
+        assert len(set(claimed) - {otp.id}) == len(members)  # (the code's lease ran out too)
+
+
+def test_a_reminder_for_a_member_who_just_confirmed_is_cancelled_not_sent(app: Flask) -> None:
+    from service.campaign import workflow
+    from service.models.outbox import CANCELLED, REMINDER
+    from service.notify import outbox as outbox_module
+    from service.notify.dispatch import drain
+
+    with app.app_context():
+        campaign, members = started()
+        drain("w0", once=True)
+        cm = cm_of(campaign.id, members[0].id)
+        other = cm_of(campaign.id, members[1].id)
+        for row in (cm, other):
+            outbox_module.enqueue(REMINDER, channel="console", key=f"rem:test:{row.id}",
+                                  member_id=row.member_id, card_id=row.card_id,
+                                  campaign_member_id=row.id)
+        workflow.confirm(cm.card_id, cm.member_id, channel="web", identity="signed_link")
+        db.session.commit()
+        drain("w1", once=True)
+        rows = {r.campaign_member_id: r for r in db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == REMINDER))}
+        assert rows[cm.id].state == CANCELLED and rows[other.id].state == "sent"

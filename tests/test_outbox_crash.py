@@ -74,7 +74,8 @@ class Outcome:
 def worker_env(app: Flask, evidence_dir: Path, concurrency: int = 2) -> dict[str, str]:
     """Return the environment a `flask outbox drain` child needs to use ``app``'s settings."""
     keys = ["SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "DATA_KEY", "NOTIFY_CHANNELS",
-            "NOTIFY_HTTP_TIMEOUT", "NOTIFY_LEASE_SECONDS", "NOTIFY_BACKOFF_SECONDS"]
+            "NOTIFY_HTTP_TIMEOUT", "NOTIFY_LEASE_SECONDS", "NOTIFY_BACKOFF_SECONDS",
+            "NOTIFY_QUIET_HOURS"]
     keys += [k for k in app.config if k.startswith("ALIYUN_")]
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
     env.update({f"FLASK_{k}": str(app.config[k]) if isinstance(app.config[k], str)

@@ -7,6 +7,8 @@ BIN=${BIN:-.venv/bin}
 HOST=${DEMO_HOST:-127.0.0.1}
 PORT=${DEMO_PORT:-5000}
 export FLASK_INSECURE_COOKIES=1  # plain http on localhost
+# Real members get no card between 21:00 and 08:00; a demo is tried at any hour.
+export FLASK_NOTIFY_QUIET_HOURS=${FLASK_NOTIFY_QUIET_HOURS-}
 
 pids=()
 stop() {

@@ -25,9 +25,10 @@ SENT = "sent"  # the provider accepted it
 DELIVERED = "delivered"  # the provider's receipt says it reached the phone
 FAILED = "failed"  # this channel cannot reach the member; a fallback row took over
 DEAD = "dead"  # retries exhausted or refused for good: an admin must look
+CANCELLED = "cancelled"  # a reminder no longer needed: the member settled before it went
 STATE_LABELS = {
     PENDING: "待发送", SENDING: "发送中", SENT: "已发送", DELIVERED: "已送达",
-    FAILED: "已改用其他渠道", DEAD: "发送失败",
+    FAILED: "已改用其他渠道", DEAD: "发送失败", CANCELLED: "已取消（无需再发）",
 }
 
 

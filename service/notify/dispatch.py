@@ -26,6 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -33,7 +34,8 @@ from sqlalchemy import select
 from service.campaign.transaction import run_unit
 from service.clock import now_utc
 from service.extensions import db
-from service.models import OutboxMessage
+from service.models import CampaignMember, OutboxMessage
+from service.models.campaign import SETTLED_STATES
 from service.models.outbox import CARD, NOTICE, OTP, REMINDER, SENDING
 from service.notify import outbox, router
 from service.notify.channel import (
@@ -144,22 +146,32 @@ def _record_and_claim(landed: Flight | None, done: list[Outcome], wanted: int,
     return labels, outbox.claim_batch(wanted, worker_id) if wanted else None
 
 
+class Withdrawn(SendError):
+    """Not worth sending any more: the member answered since the reminder was queued."""
+
+
 def prepare(lease: outbox.Claim) -> list[Job]:
     """Load and compose the rows the lease still holds: one query each for rows, members, cards."""
     rows = db.session.execute(
         select(OutboxMessage.id, OutboxMessage.idempotency_key, OutboxMessage.kind,
                OutboxMessage.channel, OutboxMessage.member_id, OutboxMessage.card_id,
-               OutboxMessage.payload, OutboxMessage.attempts, OutboxMessage.created_at)
+               OutboxMessage.campaign_member_id, OutboxMessage.payload,
+               OutboxMessage.attempts, OutboxMessage.created_at)
         .where(OutboxMessage.id.in_(lease.ids), OutboxMessage.state == SENDING,
                OutboxMessage.claimed_by == lease.token)
         .order_by(OutboxMessage.id)).all()
     messages = compose_many(rows)
+    stale = _stale_reminders(rows)
     seconds = float(outbox.setting("NOTIFY_LEASE_SECONDS"))
     send_by = lease.until - timedelta(seconds=min(LEASE_MARGIN * seconds, MAX_MARGIN_SECONDS))
     jobs = []
     for row in rows:
         job = Job(row.id, row.attempts, row.created_at, send_by, row.member_id, row.channel)
         built = messages[row.id]
+        if row.id in stale:
+            job.error = Withdrawn("党员已答复，无需再提醒")
+            jobs.append(job)
+            continue
         try:
             if not isinstance(built, Outgoing):
                 raise built
@@ -169,6 +181,20 @@ def prepare(lease: outbox.Claim) -> list[Job]:
             job.error = PermanentFailure(f"无法组成消息：{exc}")
         jobs.append(job)
     return jobs
+
+
+def _stale_reminders(rows: list[Any]) -> set[int]:
+    """Return the reminder rows whose card is settled or replaced (the scheduler queued them
+    moments before the member answered): reminding now would only confuse the member."""
+    wanted = {r.campaign_member_id: r for r in rows
+              if r.kind == REMINDER and r.campaign_member_id is not None}
+    if not wanted:
+        return set()
+    current = db.session.execute(
+        select(CampaignMember.id, CampaignMember.state, CampaignMember.card_id)
+        .where(CampaignMember.id.in_(wanted))).all()
+    return {wanted[cm.id].id for cm in current
+            if cm.state in SETTLED_STATES or cm.card_id != wanted[cm.id].card_id}
 
 
 def send_one(job: Job, should_stop: Callable[[], bool]) -> Outcome:
@@ -218,6 +244,8 @@ def record(token: str, done: list[Outcome]) -> list[str]:
 
 
 def _failed(job: Job, token: str, exc: SendError) -> str:
+    if isinstance(exc, Withdrawn):
+        return outbox.mark_cancelled(job.row_id, token, exc.message)
     if isinstance(exc, NotReachable):
         nxt = router.next_channel(job.member_id, job.channel_name)
         if nxt is None:

@@ -26,15 +26,18 @@ from flask import current_app
 from sqlalchemy import and_, case, func, or_, select, update
 
 from service.campaign import ledger
-from service.clock import now_utc
+from service.clock import now_utc, to_local
 from service.extensions import db
 from service.models import Card, EvidenceEntry, OutboxMessage
 from service.models.outbox import (
+    CANCELLED,
+    CARD,
     DEAD,
     DELIVERED,
     FAILED,
     NOTICE,
     PENDING,
+    REMINDER,
     SENDING,
     SENT,
 )
@@ -42,8 +45,11 @@ from service.notify.channel import SendError, SendResult
 from service.notify.outbox_admin import counts  # noqa: F401 (outbox.counts: the old home)
 
 DEFAULTS = {"NOTIFY_MAX_ATTEMPTS": 6, "NOTIFY_BACKOFF_SECONDS": 30.0,
-            "NOTIFY_BACKOFF_CAP_SECONDS": 3600.0, "NOTIFY_LEASE_SECONDS": 60.0}
+            "NOTIFY_BACKOFF_CAP_SECONDS": 3600.0, "NOTIFY_LEASE_SECONDS": 60.0,
+            "NOTIFY_QUIET_HOURS": "21-8"}
 DONE = (SENT, DELIVERED)
+# Messages that ask a member to act: never sent in quiet hours, whatever queued them when.
+MEMBER_PROMPTS = (CARD, REMINDER)
 # A delivery receipt proves a send from any of these (a crash or a lost answer left them so);
 # a pending row qualifies only once it was tried (``attempts`` > 0).
 RECEIPTABLE = (SENDING, SENT, DEAD)
@@ -102,6 +108,8 @@ def claim_batch(batch: int, worker_id: str, lease_seconds: float | None = None) 
         and_(OutboxMessage.state == PENDING, OutboxMessage.next_attempt_at <= now),
         and_(OutboxMessage.state == SENDING, OutboxMessage.claimed_until < now),
     )
+    if quiet_now(now):  # cards and reminders wait for the morning; codes a member asked for go
+        due = and_(due, OutboxMessage.kind.not_in(MEMBER_PROMPTS))
     values = {"state": SENDING, "claimed_by": token, "claimed_until": until,
               "attempts": OutboxMessage.attempts + 1, "updated_at": now}
     pick = select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(batch)
@@ -242,6 +250,27 @@ def mark_dead(row_id: int, token: str, error: SendError) -> str:
     row.last_error = describe(error)
     db.session.flush()
     return DEAD
+
+
+def mark_cancelled(row_id: int, token: str, reason: str) -> str:
+    """Close a claimed message that is no longer worth sending (the member already answered)."""
+    row = _claimed(row_id, token)
+    if row is None:
+        return "gone"
+    row.state, row.claimed_by, row.claimed_until = CANCELLED, None, None
+    row.last_error = reason[:255]
+    db.session.flush()
+    return CANCELLED
+
+
+def quiet_now(moment: datetime | None = None) -> bool:
+    """Return whether it is now inside NOTIFY_QUIET_HOURS (Asia/Shanghai), e.g. "21-8"."""
+    raw = str(setting("NOTIFY_QUIET_HOURS") or "").strip()
+    if not raw:
+        return False
+    start, end = (int(part) for part in raw.split("-", 1))
+    hour = to_local(moment or now_utc()).hour
+    return (start <= hour or hour < end) if start > end else start <= hour < end
 
 
 def fall_back(

@@ -1,7 +1,7 @@
 """Reminders: the steps taken per card, and APScheduler's job table (its persistent job store)
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from sqlalchemy.dialects import mysql
 
 # revision identifiers, used by Alembic.
 revision = "0008"
-down_revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
