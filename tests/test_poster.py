@@ -113,8 +113,8 @@ def test_with_wechat_posters_are_permanent_and_members_temporary(
                       "action_info": {"scene": {"scene_str": f"o{org_id}"}}}
     assert own["action_name"] == "QR_STR_SCENE" and own["expire_seconds"] == 30 * 24 * 3600
     assert own["action_info"]["scene"]["scene_str"] == f"m{member_id}"
-    image = Image.open(tmp_path / "m.png")
-    assert image.format == "PNG" and image.width == image.height >= 21 * 12
+    with Image.open(tmp_path / "m.png") as image:  # closed now, not whenever GC runs
+        assert image.format == "PNG" and image.width == image.height >= 21 * 12
 
 
 def test_a_member_qr_without_wechat_points_at_the_start_page(app: Flask, runner: Any,
