@@ -90,7 +90,8 @@ class TencentSms(TemplateSms):
             templates={"card": config["TENCENT_SMS_TEMPLATE_CARD"],
                        "reminder": config.get("TENCENT_SMS_TEMPLATE_REMINDER")
                        or config["TENCENT_SMS_TEMPLATE_CARD"],
-                       "otp": config.get("TENCENT_SMS_TEMPLATE_OTP") or ""},
+                       "otp": config.get("TENCENT_SMS_TEMPLATE_OTP") or "",
+                       "notice": config.get("TENCENT_SMS_TEMPLATE_NOTICE") or ""},
             endpoint=config.get("TENCENT_SMS_ENDPOINT") or DEFAULT_ENDPOINT,
             region=config.get("TENCENT_SMS_REGION") or "ap-guangzhou",
             timeout=float(config.get("NOTIFY_HTTP_TIMEOUT", 5.0)),
@@ -103,6 +104,7 @@ class TencentSms(TemplateSms):
             "PhoneNumberSet": [f"+86{msg.phone}"], "SmsSdkAppId": self.app_id,
             "SignName": self.sign_name, "TemplateId": template,
             "TemplateParamSet": [p.get("code", ""), p.get("minutes", "")] if msg.kind == "otp"
+            else [p.get("name", ""), p.get("token", "")] if msg.kind == "notice"  # member notice
             else [p.get("name", ""), p.get("id", ""), p.get("phone", ""), p.get("code", ""), token],
             "SessionContext": str(msg.outbox_id),
         }, ensure_ascii=False, separators=(",", ":")).encode()
