@@ -91,6 +91,7 @@ class Config:
     ALIYUN_SMS_TEMPLATE_CARD: str | None = None
     ALIYUN_SMS_TEMPLATE_REMINDER: str | None = None
     ALIYUN_SMS_TEMPLATE_OTP: str | None = None  # verification-code template, ${code} only
+    ALIYUN_SMS_TEMPLATE_NOTICE: str | None = None  # member notice: ${name} ${token}
     ALIYUN_SMS_ENDPOINT = "https://dysmsapi.aliyuncs.com/"
     # Tencent Cloud SMS (2021-01-11): explicit SecretId/Key, SmsSdkAppId, signature,
     # template ids, endpoint and region.
@@ -101,6 +102,7 @@ class Config:
     TENCENT_SMS_TEMPLATE_CARD: str | None = None
     TENCENT_SMS_TEMPLATE_REMINDER: str | None = None
     TENCENT_SMS_TEMPLATE_OTP: str | None = None  # verification-code template: {1} code, {2} minutes
+    TENCENT_SMS_TEMPLATE_NOTICE: str | None = None  # a member notice: {1} name, {2} link slug
     TENCENT_SMS_ENDPOINT = "https://sms.tencentcloudapi.com/"
     TENCENT_SMS_REGION = "ap-guangzhou"
 

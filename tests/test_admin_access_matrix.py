@@ -9,6 +9,7 @@ A new route with a URL parameter this file does not know fails the test: add the
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from service.models import (
     AuditLog,
     CampaignMember,
     ImportJob,
+    InboxMessage,
     Member,
     Org,
     SamplingItem,
@@ -51,12 +53,14 @@ class Place:
     job_id: int
     run_id: int
     item_id: int
+    inbox_id: int
     markers: list[str] = field(default_factory=list)  # names that must not leak
 
     def url_values(self) -> dict[str, int]:
         return {"member_id": self.member_id, "request_id": self.request_id,
                 "task_id": self.task_id, "job_id": self.job_id, "run_id": self.run_id,
                 "item_id": self.item_id, "campaign_id": self.campaign_id,
+                "inbox_id": self.inbox_id,
                 "org_id": self.org_id}
 
     def form(self) -> dict[str, Any]:
@@ -80,13 +84,18 @@ def _rows_in(app: Flask, org_id: int, member_id: int, campaign_id: int, user_id:
         run = SamplingRun(scope_org_id=org_id, seed="s", drawn_by=user_id, branch_total=1,
                           member_total=1, branch_size=1, member_size=1)
         run.items.append(SamplingItem(kind="member", seq=1, org_id=org_id, member_id=member_id))
-        db.session.add_all([job, run])
+        phone = db.session.get(Member, member_id).mobile  # type: ignore[union-attr]
+        reply = InboxMessage(source="sms_aliyun", dedupe_key=f"up:matrix-{name}", kind="reply",
+                             raw=json.dumps({"phone_number": phone, "content": "1"}),
+                             member_id=member_id, org_id=org_id, status="queued",
+                             note="回复内容有多种理解")
+        db.session.add_all([job, run, reply])
         db.session.commit()
         org = db.session.get(Org, org_id)
         names = [m for m in db.session.scalars(select(Member.name).where(
             Member.org_id == org_id))]
         return Place(name, org_id, member_id, campaign_id, request_id, task_id, job.id, run.id,
-                     run.items[0].id, markers=[org.name, *names])  # type: ignore[union-attr]
+                     run.items[0].id, reply.id, markers=[org.name, *names])  # type: ignore[union-attr]
 
 
 def _second_member(app: Flask, org_id: int, member_id: int) -> int:
@@ -153,12 +162,15 @@ def _snapshot(app: Flask, place: Place) -> tuple[Any, ...]:
             .join(Member, Member.id == CampaignMember.member_id)
             .where(Member.org_id == place.org_id).order_by(CampaignMember.id)))
         ids = {str(place.member_id), str(place.org_id), str(place.request_id),
-               str(place.task_id), str(place.job_id), str(place.run_id), str(place.item_id)}
+               str(place.task_id), str(place.job_id), str(place.run_id), str(place.item_id),
+               str(place.inbox_id)}
         audits = db.session.scalar(select(func.count(AuditLog.id)).where(
             AuditLog.target_id.in_(ids), AuditLog.action != "login"))
         checks = db.session.scalar(select(func.count()).select_from(SamplingItem).where(
             SamplingItem.run_id == place.run_id))
-        return members, states, audits, checks
+        inbox = db.session.execute(select(InboxMessage.status, InboxMessage.note).where(
+            InboxMessage.id == place.inbox_id)).one()
+        return members, states, audits, checks, tuple(inbox)
 
 
 def _call(client: Any, method: str, url: str, place: Place) -> Any:

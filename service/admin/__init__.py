@@ -32,6 +32,7 @@ BLUEPRINT_MODULES = [
     "members",
     "corrections",
     "collector",
+    "inbox",  # the queue of unmatched member replies
     "imports",  # admin-b
     "exports",  # admin-b
     "review",  # admin-b
@@ -45,6 +46,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("admin_members.index", "党员信息", ALL_ROLES),
     ("admin_corrections.index", "修改申请", (COMMITTEE_ADMIN, BRANCH_ADMIN, ORG_DEPARTMENT)),
     ("admin_collector.index", "代为确认", (COMMITTEE_ADMIN, BRANCH_ADMIN, COLLECTOR)),
+    ("admin_inbox.index", "党员回复", ALL_ROLES),
     ("admin_imports.index", "导入", (COMMITTEE_ADMIN,)),  # admin-b
     ("admin_exports.index", "导出打印", (ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN)),  # admin-b
     ("admin_review.index", "回头看", (ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN)),  # admin-b

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from service.admin import chart, scope
 from service.admin.auth import current_user, login_required
@@ -25,6 +25,7 @@ from service.models import (
     Campaign,
     CampaignMember,
     CorrectionRequest,
+    InboxMessage,
     Member,
     Org,
     OutboxMessage,
@@ -32,6 +33,7 @@ from service.models import (
 from service.models.call_task import OPEN as TASK_OPEN
 from service.models.campaign import SETTLED_STATES, STATE_LABELS
 from service.models.correction import OPEN as REQUEST_OPEN
+from service.models.inbox import QUEUED as INBOX_QUEUED
 from service.models.outbox import DEAD
 
 bp = Blueprint("admin_dashboard", __name__, url_prefix="/admin")
@@ -56,7 +58,8 @@ def index() -> str:
         context.update(rows=rows, total=total, chart=_chart(user, campaign, node, total["all"]),
                        overdue=_overdue(user, campaign, node, total))
     context.update(corrections=_corrections(user, node), dead=_dead(user, node),
-                   tasks=_tasks(user, node), today=today_local(), now=now_utc())
+                   tasks=_tasks(user, node), inbox=_inbox(user, node), today=today_local(),
+                   now=now_utc())
     return render_template("admin/dashboard.html", **context)
 
 
@@ -170,3 +173,13 @@ def _tasks(user: AdminUser, node: Org) -> dict[str, Any]:
     return {"count": count, "overdue": overdue, "rows": rows,
             "can_call": scope.can(user, "close_call_task"),
             "full_phone": scope.can(user, "view_full_phone")}
+
+
+def _inbox(user: AdminUser, node: Org) -> int:
+    """Count the member replies waiting in the admin's queue below ``node`` (and, for those
+    who see everything, the replies no org could be found for)."""
+    where = in_org(InboxMessage.org_id, node)
+    if scope.sees_everything(user):
+        where = or_(where, InboxMessage.org_id.is_(None))
+    query = scope.inbox_query(user).where(InboxMessage.status == INBOX_QUEUED, where)
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0

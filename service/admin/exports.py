@@ -13,10 +13,12 @@ from flask import Blueprint, current_app, render_template, request, send_file
 from service.admin import scope
 from service.admin.auth import audit, current_user, login_required
 from service.admin.downloads import PDF, XLSX, ZIP, add_filters, depth, org_choices, send_built
+from service.bot.binding_qr import poster_payload
 from service.campaign.bundle import export_bundle
 from service.clock import today_local
 from service.errors import NotFound, ServiceError
 from service.extensions import db
+from service.forms.poster import poster_pdf
 from service.models import AdminUser, Member, Org
 from service.records.member_sheet import write_members
 from service.records.org_sheet import write_orgs
@@ -84,8 +86,7 @@ def index() -> str:
     user = _user()
     orgs = org_choices(user)
     return render_template("admin/exports.html", orgs=orgs, depth=depth,
-                           everything=scope.sees_everything(user),
-                           posters=_poster_module() is not None)
+                           everything=scope.sees_everything(user))
 
 
 @bp.post("/exports/members.xlsx")
@@ -194,18 +195,29 @@ def bundle() -> Any:
                      download_name=f"证据包-{what}-{today_local():%Y%m%d}.zip")
 
 
-def _poster_module() -> Any:
-    try:  # written on another branch (binding); the page says so until it is merged
-        from service.forms import poster
-    except ImportError:
-        return None
-    return poster
-
-
 @bp.get("/exports/posters")
 @login_required
 def posters() -> str:
-    """QR posters for members to bind their WeChat (功能待接入 until the poster module lands)."""
+    """QR posters for members to bind their WeChat: pick an org in scope, print its poster."""
     user = _user()
-    return render_template("admin/exports_posters.html", orgs=org_choices(user), depth=depth,
-                           ready=_poster_module() is not None)
+    return render_template("admin/exports_posters.html", orgs=org_choices(user), depth=depth)
+
+
+@bp.post("/exports/posters/poster.pdf")
+@login_required
+def poster() -> Any:
+    """Download one org's binding poster (A4 PDF) with its permanent QR code."""
+    user = _user()
+    org = _scope(user) or _refuse_everything()
+    try:
+        payload, wechat = poster_payload(org)
+    except ServiceError as exc:
+        return render_template("admin/exports_posters.html", orgs=org_choices(user),
+                               depth=depth, error=exc.message, selected=org.id), exc.code
+    account = current_app.config["WECHAT_OA_NAME"]
+    response, _ = send_built(
+        lambda out: poster_pdf(org.name, payload, out, account=account, font=_font()),
+        filename=f"党员身份绑定海报-{org.name}.pdf", mimetype=PDF)
+    audit("export.binding_poster", target_type="org", target_id=org.id, wechat=wechat)
+    db.session.commit()
+    return response

@@ -43,6 +43,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "submit": _MANAGERS,
     "resolve_correction": _MANAGERS,
     "view_full_id": frozenset({ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN}),
+    # the queue of unmatched member replies (issue 7): collectors and inspectors only read it
+    "resolve_inbox": _MANAGERS,
     # items 6-8 (admin-b): adjust here, in one place
     "import": frozenset({COMMITTEE_ADMIN}),
     "export": frozenset({ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN}),

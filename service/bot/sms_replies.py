@@ -79,6 +79,13 @@ def _confirm(member: Member, cm: CampaignMember, raw: str, provider_id: str | No
 
 def _send_dispute_link(member: Member, cm: CampaignMember, inbox_key: str, channel: str,
                        where: Outcome) -> Outcome:
+    queue_dispute_link(member, cm, inbox_key, channel)
+    return _with(where, HANDLED, "党员回复信息有误，已发送修改信息链接")
+
+
+def queue_dispute_link(member: Member, cm: CampaignMember, inbox_key: str, channel: str) -> None:
+    """Queue the member's dispute link by SMS, once per reply (``inbox_key`` names the reply:
+    "<source>:<dedupe_key>"); the branch admin's queue uses it for a reply it attributes."""
     assert cm.card is not None
     link = dispute_link(cm.card)
     digest = hashlib.sha256(inbox_key.encode()).hexdigest()[:16]
@@ -88,7 +95,6 @@ def _send_dispute_link(member: Member, cm: CampaignMember, inbox_key: str, chann
         member_id=member.id, card_id=cm.card.id, campaign_member_id=cm.id,
         payload={"audience": "member", "purpose": "dispute_link", "link": link,
                  "to": member.name, "text": f"{member.name}同志：{DISPUTE_HINT}{link}"})
-    return _with(where, HANDLED, "党员回复信息有误，已发送修改信息链接")
 
 
 def _not_one(member: Member, awaiting: int, confirming: bool) -> Outcome:

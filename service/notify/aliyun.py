@@ -77,7 +77,8 @@ class AliyunSms(TemplateSms):
             sign_name=required(config, "ALIYUN_SMS_SIGN_NAME"),
             templates={"card": card,
                        "reminder": config.get("ALIYUN_SMS_TEMPLATE_REMINDER") or card,
-                       "otp": config.get("ALIYUN_SMS_TEMPLATE_OTP") or ""},
+                       "otp": config.get("ALIYUN_SMS_TEMPLATE_OTP") or "",
+                       "notice": config.get("ALIYUN_SMS_TEMPLATE_NOTICE") or ""},
             endpoint=config.get("ALIYUN_SMS_ENDPOINT") or DEFAULT_ENDPOINT,
             timeout=float(config.get("NOTIFY_HTTP_TIMEOUT", 5.0)),
         )
@@ -105,6 +106,8 @@ def template_params(msg: Outgoing) -> dict[str, str]:
     p = msg.params
     if msg.kind == "otp":  # an approved verification-code template takes ${code} only
         return {"code": p.get("code", "")}
+    if msg.kind == "notice":  # a member notice: ${name}, and ${token} after the fixed "/s/"
+        return {"name": p.get("name", ""), "token": p.get("token", "")}
     token = (msg.link or "").rsplit("/", 1)[-1]
     return {"name": p.get("name", ""), "id": p.get("id", ""), "phone": p.get("phone", ""),
             "code": p.get("code", ""), "token": token}

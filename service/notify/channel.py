@@ -106,7 +106,14 @@ class TemplateSms:
         return self._send(msg, self.templates["reminder"])
 
     def send_notice(self, msg: Outgoing) -> SendResult:
-        raise NotReachable("短信渠道不发送管理员通知", code="unsupported")
+        if msg.params.get("audience") != "member":
+            raise NotReachable("短信渠道不发送管理员通知", code="unsupported")
+        # A member notice (the dispute link after an SMS "2") needs its own approved template.
+        template = self.templates.get("notice")
+        if not template:
+            raise PermanentFailure("未配置通知短信模板，无法向党员发送通知",
+                                   code="no_notice_template")
+        return self._send(msg, template)
 
     def send_otp(self, msg: Outgoing) -> SendResult:
         template = self.templates.get("otp")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
@@ -75,7 +76,8 @@ def compose(row: OutboxMessage) -> Outgoing:
     if row.kind == OTP:
         return _compose_otp(row)
     if row.kind == NOTICE:
-        return build(row, None, None)
+        member = db.session.get(Member, row.member_id) if member_notice(row) else None
+        return build(row, member, None)
     return build(row, db.session.get(Member, row.member_id) if row.member_id else None,
                  db.session.get(Card, row.card_id) if row.card_id else None)
 
@@ -85,7 +87,8 @@ def compose_many(rows: Sequence[RowLike]) -> dict[int, Outgoing | LookupError | 
 
     A row whose member or card is missing maps to the error instead of a message.
     """
-    member_ids = {r.member_id for r in rows if r.kind != NOTICE and r.member_id is not None}
+    member_ids = {r.member_id for r in rows if (r.kind != NOTICE or member_notice(r))
+                  and r.member_id is not None}
     card_ids = {r.card_id for r in rows if r.kind != NOTICE and r.card_id is not None}
     members: dict[int, MemberLike] = {}
     if member_ids:
@@ -113,6 +116,8 @@ def compose_many(rows: Sequence[RowLike]) -> dict[int, Outgoing | LookupError | 
 
 def build(row: RowLike, member: MemberLike | None, card: Any) -> Outgoing:
     """Build one message from its row, member and card."""
+    if row.kind == NOTICE and member_notice(row):
+        return _member_notice(row, member)
     if row.kind == NOTICE:
         text = str(row.payload.get("text", ""))
         return Outgoing(row.id, row.idempotency_key, row.kind, row.member_id,
@@ -131,6 +136,32 @@ def build(row: RowLike, member: MemberLike | None, card: Any) -> Outgoing:
         text = card_text(member.name, masked_id, masked_phone, card.short_code, link)
     else:
         raise ValueError(f"unknown outbox kind {row.kind!r}")
+    return Outgoing(row.id, row.idempotency_key, row.kind, member.id, name=member.name,
+                    text=text, params=params, link=link, phone=member.mobile)
+
+
+def member_notice(row: RowLike) -> bool:
+    """Return whether a notice row is addressed to the member (e.g. the dispute link after an
+    SMS "2"), not to an admin."""
+    return row.kind == NOTICE and row.member_id is not None and (
+        (row.payload or {}).get("audience") == "member")
+
+
+def link_token(link: str) -> str:
+    """Return the part of a member link after "/s/" ("<slug>/dispute"): SMS templates hold the
+    fixed address and take only this tail (Aliyun refuses URLs in variables)."""
+    path = urlsplit(link).path
+    return path.split("/s/", 1)[1] if "/s/" in path else path.rsplit("/", 1)[-1]
+
+
+def _member_notice(row: RowLike, member: MemberLike | None) -> Outgoing:
+    if member is None:
+        raise LookupError(f"outbox {row.id}: member missing")
+    text = str(row.payload.get("text", ""))
+    link = str(row.payload.get("link") or "") or None
+    # "audience" tells the SMS channels this notice may go to the member's phone.
+    params = {"audience": "member", "name": member.name, "text": text,
+              "link": link or "", "token": link_token(link) if link else ""}
     return Outgoing(row.id, row.idempotency_key, row.kind, member.id, name=member.name,
                     text=text, params=params, link=link, phone=member.mobile)
 

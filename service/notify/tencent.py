@@ -93,7 +93,8 @@ class TencentSms(TemplateSms):
             sign_name=required(config, "TENCENT_SMS_SIGN_NAME"),
             templates={"card": card,
                        "reminder": config.get("TENCENT_SMS_TEMPLATE_REMINDER") or card,
-                       "otp": config.get("TENCENT_SMS_TEMPLATE_OTP") or ""},
+                       "otp": config.get("TENCENT_SMS_TEMPLATE_OTP") or "",
+                       "notice": config.get("TENCENT_SMS_TEMPLATE_NOTICE") or ""},
             endpoint=config.get("TENCENT_SMS_ENDPOINT") or DEFAULT_ENDPOINT,
             region=config.get("TENCENT_SMS_REGION") or "ap-guangzhou",
             timeout=float(config.get("NOTIFY_HTTP_TIMEOUT", 5.0)),
@@ -106,6 +107,7 @@ class TencentSms(TemplateSms):
             "PhoneNumberSet": [f"+86{msg.phone}"], "SmsSdkAppId": self.app_id,
             "SignName": self.sign_name, "TemplateId": template,
             "TemplateParamSet": [p.get("code", ""), p.get("minutes", "")] if msg.kind == "otp"
+            else [p.get("name", ""), p.get("token", "")] if msg.kind == "notice"  # member notice
             else [p.get("name", ""), p.get("id", ""), p.get("phone", ""), p.get("code", ""), token],
             "SessionContext": str(msg.outbox_id),
         }, ensure_ascii=False, separators=(",", ":")).encode()
