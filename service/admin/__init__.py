@@ -33,11 +33,11 @@ BLUEPRINT_MODULES = [
     "corrections",
     "collector",
     "inbox",  # the queue of unmatched member replies
-    "imports",  # admin-b
-    "exports",  # admin-b
-    "review",  # admin-b
-    "sampling",  # admin-b
-    "audit_log",  # admin-b
+    "imports",
+    "exports",
+    "review",
+    "sampling",
+    "audit_log",
 ]
 
 # Top navigation: (endpoint, label, roles that see it).
@@ -47,11 +47,11 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("admin_corrections.index", "修改申请", (COMMITTEE_ADMIN, BRANCH_ADMIN, ORG_DEPARTMENT)),
     ("admin_collector.index", "代为确认", (COMMITTEE_ADMIN, BRANCH_ADMIN, COLLECTOR)),
     ("admin_inbox.index", "党员回复", ALL_ROLES),
-    ("admin_imports.index", "导入", (COMMITTEE_ADMIN,)),  # admin-b
-    ("admin_exports.index", "导出打印", (ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN)),  # admin-b
-    ("admin_review.index", "回头看", (ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN)),  # admin-b
-    ("admin_sampling.index", "验收抽查", (ORG_DEPARTMENT,)),  # admin-b
-    ("admin_audit.index", "审计日志", (ORG_DEPARTMENT, COMMITTEE_ADMIN)),  # admin-b
+    ("admin_imports.index", "导入", (COMMITTEE_ADMIN,)),
+    ("admin_exports.index", "导出打印", (ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN)),
+    ("admin_review.index", "回头看", (ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN)),
+    ("admin_sampling.index", "验收抽查", (ORG_DEPARTMENT,)),
+    ("admin_audit.index", "审计日志", (ORG_DEPARTMENT, COMMITTEE_ADMIN)),
 ]
 
 

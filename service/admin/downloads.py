@@ -1,5 +1,5 @@
-"""Shared by the admin-b pages: downloads built in a private temporary file, org pickers, the
-local-time filter."""
+"""Shared by the export, import and review pages: private temporary-file downloads, org
+pickers, the local-time filter."""
 
 from __future__ import annotations
 

@@ -45,7 +45,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "view_full_id": frozenset({ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN}),
     # the queue of unmatched member replies (issue 7): collectors and inspectors only read it
     "resolve_inbox": _MANAGERS,
-    # items 6-8 (admin-b): adjust here, in one place
+    # imports, exports, review, sampling, audit: adjust here, in one place
     "import": frozenset({COMMITTEE_ADMIN}),
     "export": frozenset({ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN}),
     "review": frozenset({ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN}),
