@@ -81,8 +81,7 @@ def test_queue_is_scoped_newest_first_and_masked(app: Flask) -> None:
     assert "137****1234" in everything and "这是什么" in everything and STRANGER not in everything
 
     refused = {"branch_admin": (other, nobody), "collector": (other, nobody),
-               "branch_admin_2": (old, nobody), "collector_2": (old, nobody),
-               "committee_admin": (nobody,)}
+               "branch_admin_2": (old, nobody), "collector_2": (old, nobody)}
     for role, rows in refused.items():
         client = as_(app, w, role)
         for row in rows:
@@ -93,6 +92,12 @@ def test_queue_is_scoped_newest_first_and_masked(app: Flask) -> None:
                 assert r.status_code == 404, (role, action)
     assert {r.status for r in inbox_rows()} == {QUEUED}
     assert as_(app, w, "org_department").get(f"/admin/inbox/{nobody.id}").status_code == 200
+    # Nobody's reply has no branch: the top committee's admin is the one who can act on it.
+    committee = as_(app, w, "committee_admin")
+    assert committee.get(f"/admin/inbox/{nobody.id}").status_code == 200
+    done = post(committee, f"/admin/inbox/{nobody.id}/resolve", {"note": "已核实，非本委党员"})
+    assert done.status_code == 302
+    assert {r.id: r.status for r in inbox_rows()}[nobody.id] == RESOLVED
 
 
 def test_confirm_on_behalf_records_one_confirmation(app: Flask) -> None:

@@ -112,9 +112,16 @@ def call_task_query(user: AdminUser) -> Select[Any]:
 
 
 def inbox_query(user: AdminUser) -> Select[Any]:
-    """``select(InboxMessage)`` of inbox rows of the user's orgs (unmatched rows, with no org,
-    only for the organisation department)."""
-    return select(InboxMessage).where(in_scope(InboxMessage.org_id, user))
+    """``select(InboxMessage)`` of inbox rows of the user's orgs.
+
+    A reply no member's phone matches has no org; it goes to the admins of the top-level
+    committees (and the organisation department sees it), because somebody who may act must
+    see it: the organisation department only reads.
+    """
+    condition = in_scope(InboxMessage.org_id, user)
+    if user.role == COMMITTEE_ADMIN and user.org.parent_id is None:
+        condition = or_(condition, InboxMessage.org_id.is_(None))
+    return select(InboxMessage).where(condition)
 
 
 def campaign_query(user: AdminUser) -> Select[Any]:
