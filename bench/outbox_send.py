@@ -147,7 +147,9 @@ def main() -> None:
         return
     url, handle = start_fake(args)
     with tempfile.TemporaryDirectory() as tmp:
-        config = sms_config(url, None, "sms_aliyun", NOTIFY_HTTP_TIMEOUT=30.0)
+        # No provider rate limit: the bare loop has none, and this measures the outbox itself.
+        config = sms_config(url, None, "sms_aliyun", NOTIFY_HTTP_TIMEOUT=30.0,
+                            NOTIFY_RATE_SMS_ALIYUN=0)
         app = create_app({"SQLALCHEMY_DATABASE_URI": args.db or f"sqlite:///{tmp}/bench.db",
                           "SECRET_KEY": "bench", "DATA_KEY": new_key(),
                           "EVIDENCE_DIR": f"{tmp}/evidence", **config},
