@@ -18,6 +18,7 @@ from service.cli.xlsx_common import (
     refuse_bad_sheet,
     report_errors,
     save_export,
+    write_import,
 )
 from service.clock import today_local
 from service.extensions import db
@@ -46,21 +47,14 @@ def import_members(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Pa
                       {sheet.header.sheet: sheet.header.header_rows[0]})
     blocked = result.error_rows and not skip_invalid
     if not blocked and pending:
-        # A dry run writes too, then rolls back, so its summary counts what would change.
-        try:
+        def write() -> None:
             with click.progressbar(length=len(pending), label="试写入" if dry_run else "写入",
                                    file=sys.stderr) as bar:
                 importing.write_members(pending, file.name, result, bar.update)
-            if dry_run:
-                db.session.rollback()
-            else:
-                audit.record("members.import", actor="cli", target_type="file",
-                             target_id=file.name, created=result.created,
-                             updated=result.updated, error_rows=result.error_rows)
-                db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+
+        write_import(write, dry_run=dry_run, record=lambda: audit.record(
+            "members.import", actor="cli", target_type="file", target_id=file.name,
+            created=result.created, updated=result.updated, error_rows=result.error_rows))
     finish_import(result.summary(), result.error_rows, dry_run=dry_run, blocked=bool(blocked))
 
 

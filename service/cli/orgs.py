@@ -17,6 +17,7 @@ from service.cli.xlsx_common import (
     refuse_bad_sheet,
     report_errors,
     save_export,
+    write_import,
 )
 from service.clock import today_local
 from service.extensions import db
@@ -37,18 +38,10 @@ def import_orgs(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Path 
     valid = org_importing.check_orgs(sheet, result)
     blocked = result.error_rows and not skip_invalid
     if not blocked and valid:
-        # A dry run writes too, then rolls back, so its summary counts what would change.
-        try:
-            org_importing.write_orgs(sheet, valid, result)
-            if dry_run:
-                db.session.rollback()
-            else:
-                audit.record("orgs.import", actor="cli", target_type="file",
-                             target_id=file.name, created=result.created, updated=result.updated)
-                db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+        write_import(lambda: org_importing.write_orgs(sheet, valid, result), dry_run=dry_run,
+                     record=lambda: audit.record(
+                         "orgs.import", actor="cli", target_type="file", target_id=file.name,
+                         created=result.created, updated=result.updated))
     echo_problems(result.problems)
     if errors_out is not None:
         rows = {sheet.header.sheet: sheet.header.header_rows[0]}

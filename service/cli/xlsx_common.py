@@ -12,6 +12,7 @@ import click
 from openpyxl.utils.exceptions import InvalidFileException
 
 from service.errors import NotFound
+from service.extensions import db
 from service.models import Org
 from service.records.error_report import write_error_report
 from service.records.member_sheet import mask_numbers
@@ -33,6 +34,21 @@ def import_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )):
         command = decorate(command)
     return command
+
+
+def write_import(write: Callable[[], None], *, dry_run: bool, record: Callable[[], Any]) -> None:
+    """Run an import's writes as one transaction: committed with its audit entry (``record``),
+    or, for a dry run, rolled back, so the summary counts what a real run would change."""
+    try:
+        write()
+        if dry_run:
+            db.session.rollback()
+            return
+        record()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
 
 
 def finish_import(summary: str, error_rows: int, *, dry_run: bool, blocked: bool) -> None:
