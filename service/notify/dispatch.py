@@ -245,7 +245,7 @@ def record(token: str, done: list[Outcome]) -> list[str]:
 
 def _failed(job: Job, token: str, exc: SendError) -> str:
     if isinstance(exc, Withdrawn):
-        return outbox.mark_cancelled(job.row_id, token, exc.message)
+        return outbox.mark_cancelled(job.row_id, token, exc)
     if isinstance(exc, NotReachable):
         nxt = router.next_channel(job.member_id, job.channel_name)
         if nxt is None:

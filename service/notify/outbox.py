@@ -243,24 +243,22 @@ def mark_retry(row_id: int, token: str, error: SendError, *, retry_after: float 
 
 def mark_dead(row_id: int, token: str, error: SendError) -> str:
     """Park a message no retry will send; the admin pages list these."""
+    return _close(row_id, token, DEAD, error)
+
+
+def mark_cancelled(row_id: int, token: str, error: SendError) -> str:
+    """Close a claimed message that is no longer worth sending (the member already answered)."""
+    return _close(row_id, token, CANCELLED, error)
+
+
+def _close(row_id: int, token: str, state: str, error: SendError) -> str:
     row = _claimed(row_id, token)
     if row is None:
         return "gone"
-    row.state, row.claimed_by, row.claimed_until = DEAD, None, None
+    row.state, row.claimed_by, row.claimed_until = state, None, None
     row.last_error = describe(error)
     db.session.flush()
-    return DEAD
-
-
-def mark_cancelled(row_id: int, token: str, reason: str) -> str:
-    """Close a claimed message that is no longer worth sending (the member already answered)."""
-    row = _claimed(row_id, token)
-    if row is None:
-        return "gone"
-    row.state, row.claimed_by, row.claimed_until = CANCELLED, None, None
-    row.last_error = reason[:255]
-    db.session.flush()
-    return CANCELLED
+    return state
 
 
 def quiet_now(moment: datetime | None = None) -> bool:
