@@ -22,21 +22,39 @@ class HttpFailure(SendError):
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
     """POST ``body`` to ``url`` and return the status and body of the answer."""
+    return request("POST", url, body, headers, timeout)
+
+
+def request(method: str, url: str, body: bytes | None, headers: dict[str, str], timeout: float,
+            *, service: str = "服务商", retry_stale: bool = False) -> tuple[int, bytes]:
+    """Send one request over this thread's kept-alive connection; return status and body.
+
+    With ``retry_stale`` a request that fails at once on a reused connection the server had
+    closed while idle is made once more on a new one (for calls safe to repeat).
+    """
     parts = urlsplit(url)
-    conn = _connection(parts.scheme, parts.netloc, timeout)
-    try:
-        conn.request("POST", parts.path or "/", body=body, headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-    except TimeoutError as exc:
-        _drop(parts.scheme, parts.netloc)
-        raise HttpFailure("服务商响应超时", code="timeout") from exc
-    except (OSError, http.client.HTTPException) as exc:
-        _drop(parts.scheme, parts.netloc)
-        raise HttpFailure(f"无法连接服务商（{type(exc).__name__}）", code="network") from exc
-    if response.getheader("Connection", "").lower() == "close":
-        _drop(parts.scheme, parts.netloc)
-    return response.status, data
+    target = f"{parts.path or '/'}?{parts.query}" if parts.query else (parts.path or "/")
+    for fresh in (False, True):
+        conn, reused = connection(parts.scheme, parts.netloc, timeout)
+        try:
+            conn.request(method, target, body=body, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+        except TimeoutError as exc:
+            drop(parts.scheme, parts.netloc)
+            raise HttpFailure(f"{service}响应超时", code="timeout") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            drop(parts.scheme, parts.netloc)
+            if retry_stale and reused and not fresh and isinstance(exc, _STALE):
+                continue
+            raise HttpFailure(f"无法连接{service}（{type(exc).__name__}）", code="network") from exc
+        if response.getheader("Connection", "").lower() == "close":
+            drop(parts.scheme, parts.netloc)
+        return response.status, data
+    raise AssertionError("unreachable")
+
+
+_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
 class _Pool(dict[tuple[str, str, float], http.client.HTTPConnection]):
@@ -87,9 +105,3 @@ def close_all() -> None:
     """Close every connection this thread keeps (a worker stopping, a test ending)."""
     _pool().close_all()
 
-
-def _connection(scheme: str, netloc: str, timeout: float) -> http.client.HTTPConnection:
-    return connection(scheme, netloc, timeout)[0]
-
-
-_drop = drop

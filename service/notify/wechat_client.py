@@ -31,12 +31,11 @@ and the call retried once; a second refusal raises ``TokenExpired``. Nothing els
 
 from __future__ import annotations
 
-import http.client
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from flask import current_app
 
@@ -186,31 +185,7 @@ def _client(appid_key: str, secret_key: str) -> WeChatClient:
 
 
 def _request(method: str, url: str, body: bytes | None, timeout: float) -> tuple[int, bytes]:
-    parts = urlsplit(url)
-    target = f"{parts.path or '/'}?{parts.query}" if parts.query else (parts.path or "/")
+    # A WeChat call refused on a stale kept-alive connection never reached WeChat: retry it.
     headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else {}
-    for fresh in (False, True):
-        conn, reused = _connection(parts.scheme, parts.netloc, timeout)
-        try:
-            conn.request(method, target, body=body, headers=headers)
-            response = conn.getresponse()
-            data = response.read()
-        except TimeoutError as exc:
-            _drop(parts.scheme, parts.netloc)
-            raise SendError("微信接口响应超时", code="timeout") from exc
-        except (OSError, http.client.HTTPException) as exc:
-            _drop(parts.scheme, parts.netloc)
-            if reused and not fresh and isinstance(exc, _STALE):
-                continue  # the server closed the idle kept-alive connection: once more, anew
-            raise SendError(f"无法连接微信接口（{type(exc).__name__}）", code="network") from exc
-        if response.getheader("Connection", "").lower() == "close":
-            _drop(parts.scheme, parts.netloc)
-        return response.status, data
-    raise AssertionError("unreachable")
-
-
-_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
-
-
-_connection = transport.connection  # one kept-alive connection per thread and host
-_drop = transport.drop
+    return transport.request(method, url, body, headers, timeout, service="微信接口",
+                             retry_stale=True)
