@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from service import create_app
 from service.extensions import db
 from service.notify import transport
+from tests.fakes.wechat import FakeWeChat, wechat_config
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_DATA_KEY = "dGVzdC1vbmx5LWRhdGEta2V5LTMyLWJ5dGVzLWxvbmc="  # 32 bytes, tests only
@@ -124,6 +125,22 @@ class BufferedClient(FlaskClient):
     def open(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("buffered", True)
         return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def wechat_fake() -> Iterator[FakeWeChat]:
+    """The loopback WeChat API fake (tests.fakes.wechat), stopped after the test."""
+    server = FakeWeChat().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def wechat_app(make_app: Any, wechat_fake: FakeWeChat) -> Any:
+    """A factory of apps whose WeChat settings point at ``wechat_fake`` (extra settings too)."""
+    def make(**extra: Any) -> Flask:
+        return make_app(**wechat_config(wechat_fake.url, **extra))
+    return make
 
 
 @pytest.fixture

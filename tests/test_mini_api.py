@@ -22,15 +22,8 @@ from tests.workflow_helpers import cm_of, started
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeWeChat]:
-    server = FakeWeChat().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def mini(make_app: Callable[..., Flask], fake: FakeWeChat) -> Iterator[Flask]:
-    app = make_app(**wechat_config(fake.url))
+def mini(make_app: Callable[..., Flask], wechat_fake: FakeWeChat) -> Iterator[Flask]:
+    app = make_app(**wechat_config(wechat_fake.url))
     with app.app_context():
         yield app
 
@@ -38,16 +31,16 @@ def mini(make_app: Callable[..., Flask], fake: FakeWeChat) -> Iterator[Flask]:
 class Mini:
     """One mini-program install: logs in with wx.login codes the fake knows."""
 
-    def __init__(self, app: Flask, fake: FakeWeChat, openid: str) -> None:
-        self.client, self.fake, self.openid = app.test_client(), fake, openid
+    def __init__(self, app: Flask, wechat_fake: FakeWeChat, openid: str) -> None:
+        self.client, self.wechat_fake, self.openid = app.test_client(), wechat_fake, openid
         self.token: str | None = None
         self.logins = 0
-        fake.mini_user(openid)
+        wechat_fake.mini_user(openid)
 
     def login(self) -> Any:
         self.logins += 1
         code = f"js-{self.openid}-{self.logins}"
-        self.fake.js_code(code, self.openid)
+        self.wechat_fake.js_code(code, self.openid)
         answer = self.client.post("/api/mini/login", json={"code": code})
         if answer.status_code == 200:
             self.token = answer.json["data"]["token"]
@@ -71,9 +64,9 @@ def _entries(kind: str) -> int:
                              .where(EvidenceEntry.kind == kind)) or 0
 
 
-def test_login_returns_our_token_never_the_session_key(mini: Flask, fake: FakeWeChat) -> None:
+def test_login_returns_our_token_never_the_session_key(mini: Flask, wechat_fake: FakeWeChat) -> None:
     started()
-    phone = Mini(mini, fake, "m-openid-1")
+    phone = Mini(mini, wechat_fake, "m-openid-1")
     answer = phone.login()
     assert answer.status_code == 200 and answer.json["success"] is True
     data = answer.json["data"]
@@ -84,9 +77,9 @@ def test_login_returns_our_token_never_the_session_key(mini: Flask, fake: FakeWe
                                                       "memberships": []}}
 
 
-def test_a_reused_login_code_is_refused(mini: Flask, fake: FakeWeChat) -> None:
-    fake.mini_user("m-openid-1")
-    fake.js_code("once", "m-openid-1")
+def test_a_reused_login_code_is_refused(mini: Flask, wechat_fake: FakeWeChat) -> None:
+    wechat_fake.mini_user("m-openid-1")
+    wechat_fake.js_code("once", "m-openid-1")
     client = mini.test_client()
     assert client.post("/api/mini/login", json={"code": "once"}).status_code == 200
     again = client.post("/api/mini/login", json={"code": "once"})
@@ -95,11 +88,11 @@ def test_a_reused_login_code_is_refused(mini: Flask, fake: FakeWeChat) -> None:
 
 
 def test_bind_then_card_then_confirm_twice_gives_one_evidence(
-    mini: Flask, fake: FakeWeChat,
+    mini: Flask, wechat_fake: FakeWeChat,
 ) -> None:
     campaign, members = started()
     member = members[0]
-    phone = Mini(mini, fake, "m-openid-1")
+    phone = Mini(mini, wechat_fake, "m-openid-1")
     phone.login()
     assert phone.call("GET", "/api/mini/card").status_code == 403
     bound = phone.bind(member)
@@ -132,9 +125,9 @@ def test_bind_then_card_then_confirm_twice_gives_one_evidence(
     assert verify_chain().ok
 
 
-def test_confirm_needs_consent_and_the_current_hash(mini: Flask, fake: FakeWeChat) -> None:
+def test_confirm_needs_consent_and_the_current_hash(mini: Flask, wechat_fake: FakeWeChat) -> None:
     _, members = started()
-    phone = Mini(mini, fake, "m-openid-1")
+    phone = Mini(mini, wechat_fake, "m-openid-1")
     phone.login()
     phone.bind(members[0])
     card = phone.call("GET", "/api/mini/card").json["data"]["card"]
@@ -146,9 +139,9 @@ def test_confirm_needs_consent_and_the_current_hash(mini: Flask, fake: FakeWeCha
     assert _entries(ledger.CONFIRMED) == 0
 
 
-def test_someone_elses_card_is_refused(mini: Flask, fake: FakeWeChat) -> None:
+def test_someone_elses_card_is_refused(mini: Flask, wechat_fake: FakeWeChat) -> None:
     _, members = started()
-    phone = Mini(mini, fake, "m-openid-1")
+    phone = Mini(mini, wechat_fake, "m-openid-1")
     phone.login()
     phone.bind(members[0])
     other_card = awaiting(members[1].id)[0].card_id
@@ -158,10 +151,10 @@ def test_someone_elses_card_is_refused(mini: Flask, fake: FakeWeChat) -> None:
     assert _entries(ledger.CONFIRMED) == 0
 
 
-def test_dispute_goes_to_the_branch(mini: Flask, fake: FakeWeChat) -> None:
+def test_dispute_goes_to_the_branch(mini: Flask, wechat_fake: FakeWeChat) -> None:
     campaign, members = started()
     member = members[0]
-    phone = Mini(mini, fake, "m-openid-1")
+    phone = Mini(mini, wechat_fake, "m-openid-1")
     phone.login()
     phone.bind(member)
     card_id = phone.call("GET", "/api/mini/card").json["data"]["card"]["card_id"]
@@ -192,19 +185,19 @@ def test_a_bad_token_gets_401(mini: Flask, header: str | None) -> None:
 
 
 def test_a_token_signed_with_another_key_gets_401(make_app: Callable[..., Flask],
-                                                  mini: Flask, fake: FakeWeChat) -> None:
-    phone = Mini(mini, fake, "m-openid-1")
+                                                  mini: Flask, wechat_fake: FakeWeChat) -> None:
+    phone = Mini(mini, wechat_fake, "m-openid-1")
     phone.login()
-    other = make_app(**wechat_config(fake.url), SECRET_KEY="another-key")
+    other = make_app(**wechat_config(wechat_fake.url), SECRET_KEY="another-key")
     answer = other.test_client().get("/api/mini/status",
                                      headers={"Authorization": f"Bearer {phone.token}"})
     assert answer.status_code == 401
 
 
-def test_wrong_binding_details_fail_alike(mini: Flask, fake: FakeWeChat) -> None:
+def test_wrong_binding_details_fail_alike(mini: Flask, wechat_fake: FakeWeChat) -> None:
     _, members = started()
     member = members[0]
-    phone = Mini(mini, fake, "m-openid-1")
+    phone = Mini(mini, wechat_fake, "m-openid-1")
     phone.login()
     tail = member.id_number[-6:]
     phone.call("POST", "/api/mini/bind/code", json={"name": member.name, "id_tail": tail})

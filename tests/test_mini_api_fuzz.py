@@ -22,15 +22,8 @@ OPENID = "m-fuzz-member"
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeWeChat]:
-    server = FakeWeChat().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fuzz_app(make_app: Callable[..., Flask], fake: FakeWeChat) -> Iterator[Flask]:
-    app = make_app(**wechat_config(fake.url))
+def fuzz_app(make_app: Callable[..., Flask], wechat_fake: FakeWeChat) -> Iterator[Flask]:
+    app = make_app(**wechat_config(wechat_fake.url))
     with app.app_context():
         _, members = started()
         db.session.add(ChannelBinding(member_id=members[0].id, channel=WECHAT_MP, openid=OPENID,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import http.client
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -23,15 +23,8 @@ OPENID = "oOAuth-member-1"
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeWeChat]:
-    server = FakeWeChat().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def wx_app(make_app: Callable[..., Flask], fake: FakeWeChat) -> Flask:
-    return make_app(**wechat_config(fake.url))
+def wx_app(make_app: Callable[..., Flask], wechat_fake: FakeWeChat) -> Flask:
+    return make_app(**wechat_config(wechat_fake.url))
 
 
 def _bind(member: Member, openid: str = OPENID) -> None:
@@ -67,16 +60,16 @@ def _card_path(member: Member) -> str:
     return path_of(card_link(card))
 
 
-def test_a_bound_openid_goes_to_its_card_verified(wx_app: Flask, fake: FakeWeChat) -> None:
+def test_a_bound_openid_goes_to_its_card_verified(wx_app: Flask, wechat_fake: FakeWeChat) -> None:
     client = wx_app.test_client()
     with wx_app.app_context():
         _, members = started()
         _bind(members[0])
-        fake.oauth_next = OPENID
+        wechat_fake.oauth_next = OPENID
         start = client.get("/wechat/oauth/start")
         authorize = start.headers["Location"]
         query = parse_qs(urlsplit(authorize).query)
-        assert authorize.startswith(fake.url.rstrip("/") + "/connect/oauth2/authorize?")
+        assert authorize.startswith(wechat_fake.url.rstrip("/") + "/connect/oauth2/authorize?")
         assert query["scope"] == ["snsapi_base"] and len(query["state"][0]) == 32
         assert authorize.endswith("#wechat_redirect")
         callback = path_of(_wechat(authorize))
@@ -88,12 +81,12 @@ def test_a_bound_openid_goes_to_its_card_verified(wx_app: Flask, fake: FakeWeCha
             assert session["wechat_openid"] == {WECHAT_OA: OPENID}
 
 
-def test_a_code_or_state_cannot_be_used_twice(wx_app: Flask, fake: FakeWeChat) -> None:
+def test_a_code_or_state_cannot_be_used_twice(wx_app: Flask, wechat_fake: FakeWeChat) -> None:
     client = wx_app.test_client()
     with wx_app.app_context():
         _, members = started()
         _bind(members[0])
-        fake.oauth_next = OPENID
+        wechat_fake.oauth_next = OPENID
         callback, first = _round_trip(client)
         assert first.status_code == 302
         replay = client.get(callback)  # the state was spent with the first use
@@ -107,12 +100,12 @@ def test_a_code_or_state_cannot_be_used_twice(wx_app: Flask, fake: FakeWeChat) -
         assert reused.status_code == 400 and "授权只能使用一次" in text(reused)
 
 
-def test_a_state_that_does_not_match_is_refused(wx_app: Flask, fake: FakeWeChat) -> None:
+def test_a_state_that_does_not_match_is_refused(wx_app: Flask, wechat_fake: FakeWeChat) -> None:
     client = wx_app.test_client()
     with wx_app.app_context():
         _, members = started()
         _bind(members[0])
-        fake.oauth_next = OPENID
+        wechat_fake.oauth_next = OPENID
         start = client.get("/wechat/oauth/start")
         callback = path_of(_wechat(start.headers["Location"]))
         forged = callback.rsplit("state=", 1)[0] + "state=" + "0" * 32
@@ -127,32 +120,32 @@ def test_a_state_that_does_not_match_is_refused(wx_app: Flask, fake: FakeWeChat)
 
 @pytest.mark.parametrize("target", ["https://evil.example/m/x", "//evil.example/m/x",
                                     "/\\evil.example", "http:/evil.example", "/m/x\n/evil"])
-def test_next_never_leaves_the_site(wx_app: Flask, fake: FakeWeChat, target: str) -> None:
+def test_next_never_leaves_the_site(wx_app: Flask, wechat_fake: FakeWeChat, target: str) -> None:
     client = wx_app.test_client()
     with wx_app.app_context():
         _, members = started()
         _bind(members[0])
-        fake.oauth_next = OPENID
+        wechat_fake.oauth_next = OPENID
         _, done = _round_trip(client, target)
         assert done.status_code == 302
         assert done.headers["Location"] == _card_path(members[0])
 
 
-def test_a_same_site_next_is_followed(wx_app: Flask, fake: FakeWeChat) -> None:
+def test_a_same_site_next_is_followed(wx_app: Flask, wechat_fake: FakeWeChat) -> None:
     client = wx_app.test_client()
     with wx_app.app_context():
         _, members = started()
         _bind(members[0])
-        fake.oauth_next = OPENID
+        wechat_fake.oauth_next = OPENID
         _, done = _round_trip(client, "/m/some-card/dispute")
         assert done.headers["Location"] == "/m/some-card/dispute"
 
 
-def test_an_unbound_openid_is_told_how_to_bind(wx_app: Flask, fake: FakeWeChat) -> None:
+def test_an_unbound_openid_is_told_how_to_bind(wx_app: Flask, wechat_fake: FakeWeChat) -> None:
     client = wx_app.test_client()
     with wx_app.app_context():
         started()
-        fake.oauth_next = "oNobody"
+        wechat_fake.oauth_next = "oNobody"
         _, page = _round_trip(client)
         assert page.status_code == 200 and "尚未绑定党员身份" in text(page)
         with client.session_transaction() as session:
@@ -161,13 +154,13 @@ def test_an_unbound_openid_is_told_how_to_bind(wx_app: Flask, fake: FakeWeChat) 
 
 
 def test_a_bound_member_with_nothing_to_confirm_sees_a_clear_page(
-    wx_app: Flask, fake: FakeWeChat,
+    wx_app: Flask, wechat_fake: FakeWeChat,
 ) -> None:
     client = wx_app.test_client()
     with wx_app.app_context():
         _, members = started(submit=False)
         _bind(members[0])
-        fake.oauth_next = OPENID
+        wechat_fake.oauth_next = OPENID
         _, page = _round_trip(client)
         assert page.status_code == 200 and "没有需要确认的信息" in text(page)
         assert members[0].name in text(page)

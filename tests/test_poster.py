@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 from PIL import Image
 from sqlalchemy import select
@@ -86,17 +84,10 @@ def test_an_unknown_org_or_wrong_suffix_is_refused(runner: Any, tmp_path: Path) 
     assert not (tmp_path / "x.pdf").exists()
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeWeChat]:
-    server = FakeWeChat().start()
-    yield server
-    server.stop()
-
-
 def test_with_wechat_posters_are_permanent_and_members_temporary(
-    make_app: Any, fake: FakeWeChat, tmp_path: Path,
+    make_app: Any, wechat_fake: FakeWeChat, tmp_path: Path,
 ) -> None:
-    app = make_app(**wechat_config(fake.url))
+    app = make_app(**wechat_config(wechat_fake.url))
     runner = app.test_cli_runner()
     with app.app_context():
         org = make_org(name="中共测试海报第三支部委员会")
@@ -109,7 +100,7 @@ def test_with_wechat_posters_are_permanent_and_members_temporary(
     result = runner.invoke(args=["qr", "member", "--member", str(member_id),
                                  "-o", str(tmp_path / "m.png")])
     assert result.exit_code == 0, result.output
-    poster, own = [r["body"] for r in fake.requests if r["path"] == "/cgi-bin/qrcode/create"]
+    poster, own = [r["body"] for r in wechat_fake.requests if r["path"] == "/cgi-bin/qrcode/create"]
     assert poster == {"action_name": "QR_LIMIT_STR_SCENE",
                       "action_info": {"scene": {"scene_str": f"o{org_id}"}}}
     assert own["action_name"] == "QR_STR_SCENE" and own["expire_seconds"] == 30 * 24 * 3600

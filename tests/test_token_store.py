@@ -7,12 +7,10 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
@@ -21,23 +19,9 @@ from service.extensions import db
 from service.models import WeChatToken
 from service.notify import tokens
 from service.notify.wechat_client import oa_client
-from tests.fakes.wechat import OA_APPID, FakeWeChat, wechat_config
+from tests.fakes.wechat import OA_APPID, FakeWeChat
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeWeChat]:
-    server = FakeWeChat().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def wx_app(make_app: Callable[..., Flask], fake: FakeWeChat) -> Callable[..., Flask]:
-    def make(**extra: Any) -> Flask:
-        return make_app(**wechat_config(fake.url, **extra))
-    return make
 
 
 def _stored() -> Any:
@@ -47,8 +31,8 @@ def _stored() -> Any:
                             .where(WeChatToken.appid == OA_APPID)).one()
 
 
-def test_two_app_instances_fetch_the_token_once(wx_app: Any, fake: FakeWeChat) -> None:
-    apps = [wx_app(), wx_app()]
+def test_two_app_instances_fetch_the_token_once(wechat_app: Any, wechat_fake: FakeWeChat) -> None:
+    apps = [wechat_app(), wechat_app()]
     start, errors = threading.Barrier(8), []
 
     def worker(app: Flask, n: int) -> None:
@@ -65,12 +49,12 @@ def test_two_app_instances_fetch_the_token_once(wx_app: Any, fake: FakeWeChat) -
     for t in threads:
         t.join()
     assert errors == []
-    assert len(fake.token_fetches()) == 1 and len(fake.qrcodes) == 8
+    assert len(wechat_fake.token_fetches()) == 1 and len(wechat_fake.qrcodes) == 8
 
 
-def test_two_processes_fetch_the_token_once(wx_app: Any, fake: FakeWeChat,
+def test_two_processes_fetch_the_token_once(wechat_app: Any, wechat_fake: FakeWeChat,
                                             tmp_path: Path) -> None:
-    app = wx_app()
+    app = wechat_app()
     keys = ["SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "DATA_KEY", "WECHAT_API_BASE",
             "WECHAT_APPID", "WECHAT_SECRET", "WECHAT_TIMEOUT"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
@@ -89,42 +73,42 @@ def test_two_processes_fetch_the_token_once(wx_app: Any, fake: FakeWeChat,
     outcomes = [(p.returncode, err.decode()[-2000:])
                 for p in procs for _, err in [p.communicate(timeout=60)]]
     assert all(code == 0 for code, _ in outcomes), outcomes
-    assert len(fake.qrcodes) == 10 and len(fake.token_fetches()) == 1
+    assert len(wechat_fake.qrcodes) == 10 and len(wechat_fake.token_fetches()) == 1
 
 
-def test_expired_token_is_never_handed_out(wx_app: Any, fake: FakeWeChat) -> None:
-    with wx_app().app_context():
+def test_expired_token_is_never_handed_out(wechat_app: Any, wechat_fake: FakeWeChat) -> None:
+    with wechat_app().app_context():
         client = oa_client()
         client.create_qrcode("c:1:a", 60)
         first = _stored()
         with db.engine.begin() as conn:  # past its refresh time (5 minutes before expiry)
             conn.execute(update(WeChatToken).values(refresh_at=now_utc() - timedelta(seconds=1)))
         client.create_qrcode("c:1:b", 60)
-        assert len(fake.token_fetches()) == 2
+        assert len(wechat_fake.token_fetches()) == 2
         # stable_token (normal mode) answered with the same, still valid token: kept, and
         # used to near its end rather than asked for again on every call.
         again = _stored()
         assert again.token == first.token and again.generation == first.generation
         assert again.refresh_at > now_utc()
         client.create_qrcode("c:1:c", 60)
-        assert len(fake.token_fetches()) == 2
+        assert len(wechat_fake.token_fetches()) == 2
 
 
-def test_a_refused_token_is_replaced_only_if_still_stored(wx_app: Any, fake: FakeWeChat) -> None:
-    with wx_app().app_context():
+def test_a_refused_token_is_replaced_only_if_still_stored(wechat_app: Any, wechat_fake: FakeWeChat) -> None:
+    with wechat_app().app_context():
         client = oa_client()
         old = tokens.current(OA_APPID, client.fetch_token)
         new = tokens.replace(OA_APPID, client.fetch_token, old)  # worker A: refused → force
         assert new.value != old.value and new.generation == old.generation + 1
         late = tokens.replace(OA_APPID, client.fetch_token, old)  # worker B, same old token
         assert late == new
-        assert [b'"force_refresh": true' in f["body"] for f in fake.token_fetches()] == [
+        assert [b'"force_refresh": true' in f["body"] for f in wechat_fake.token_fetches()] == [
             False, True]
-        assert fake.valid(old.value) is None and fake.valid(new.value) == OA_APPID
+        assert wechat_fake.valid(old.value) is None and wechat_fake.valid(new.value) == OA_APPID
 
 
-def test_tokens_are_encrypted_at_rest(wx_app: Any, fake: FakeWeChat) -> None:
-    with wx_app().app_context():
+def test_tokens_are_encrypted_at_rest(wechat_app: Any, wechat_fake: FakeWeChat) -> None:
+    with wechat_app().app_context():
         value = tokens.current(OA_APPID, oa_client().fetch_token).value
         with db.engine.connect() as conn:
             raw = conn.exec_driver_sql("SELECT token FROM wechat_tokens").scalar_one()
