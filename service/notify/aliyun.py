@@ -70,15 +70,11 @@ class AliyunSms(TemplateSms):
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> AliyunSms:
         """Build from ALIYUN_* settings; credentials are always explicit."""
-        card = required(config, "ALIYUN_SMS_TEMPLATE_CARD")
         return cls(
             access_key_id=required(config, "ALIYUN_ACCESS_KEY_ID"),
             access_key_secret=required(config, "ALIYUN_ACCESS_KEY_SECRET"),
             sign_name=required(config, "ALIYUN_SMS_SIGN_NAME"),
-            templates={"card": card,
-                       "reminder": config.get("ALIYUN_SMS_TEMPLATE_REMINDER") or card,
-                       "otp": config.get("ALIYUN_SMS_TEMPLATE_OTP") or "",
-                       "notice": config.get("ALIYUN_SMS_TEMPLATE_NOTICE") or ""},
+            templates=cls.templates_from(config, "ALIYUN"),
             endpoint=config.get("ALIYUN_SMS_ENDPOINT") or DEFAULT_ENDPOINT,
             timeout=float(config.get("NOTIFY_HTTP_TIMEOUT", 5.0)),
         )

@@ -97,6 +97,19 @@ class TemplateSms:
     """
 
     templates: dict[str, str]
+
+    @staticmethod
+    def templates_from(config: Mapping[str, Any], prefix: str) -> dict[str, str]:
+        """Return the approved template ids of ``<prefix>_SMS_TEMPLATE_*`` by message kind.
+
+        The card template is required; reminders fall back to it; the code and notice
+        templates may be unset (those messages are then parked with the reason).
+        """
+        card = required(config, f"{prefix}_SMS_TEMPLATE_CARD")
+        return {"card": card,
+                "reminder": config.get(f"{prefix}_SMS_TEMPLATE_REMINDER") or card,
+                "otp": config.get(f"{prefix}_SMS_TEMPLATE_OTP") or "",
+                "notice": config.get(f"{prefix}_SMS_TEMPLATE_NOTICE") or ""}
     name: str
 
     def send_card(self, msg: Outgoing) -> SendResult:

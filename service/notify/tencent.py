@@ -85,16 +85,12 @@ class TencentSms(TemplateSms):
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TencentSms:
         """Build from TENCENT_* settings; credentials are always explicit."""
-        card = required(config, "TENCENT_SMS_TEMPLATE_CARD")
         return cls(
             secret_id=required(config, "TENCENT_SECRET_ID"),
             secret_key=required(config, "TENCENT_SECRET_KEY"),
             app_id=required(config, "TENCENT_SMS_APP_ID"),
             sign_name=required(config, "TENCENT_SMS_SIGN_NAME"),
-            templates={"card": card,
-                       "reminder": config.get("TENCENT_SMS_TEMPLATE_REMINDER") or card,
-                       "otp": config.get("TENCENT_SMS_TEMPLATE_OTP") or "",
-                       "notice": config.get("TENCENT_SMS_TEMPLATE_NOTICE") or ""},
+            templates=cls.templates_from(config, "TENCENT"),
             endpoint=config.get("TENCENT_SMS_ENDPOINT") or DEFAULT_ENDPOINT,
             region=config.get("TENCENT_SMS_REGION") or "ap-guangzhou",
             timeout=float(config.get("NOTIFY_HTTP_TIMEOUT", 5.0)),
