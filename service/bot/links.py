@@ -14,15 +14,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from service.errors import ServiceError
 from service.models import Card
-from service.notify.messages import DEFAULT_BASE_URL, card_link
+from service.notify.messages import card_link, public_base
 
 BIND_SALT = "bind-link"
 BIND_MAX_AGE = 30 * 60
-
-
-def public_base() -> str:
-    """Return the public address members reach us at, without a trailing slash."""
-    return str(current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
 
 
 def card_path(card: Card) -> str:

@@ -25,13 +25,17 @@ REPLY_HINT = "回复1确认，回复2有误"
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
+def public_base() -> str:
+    """Return the public address members reach us at (PUBLIC_BASE_URL), no trailing slash."""
+    return str(current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
 def card_link(card: Card) -> str:
     """Return the member's short link for ``card`` (/s/<slug>, opens the card page).
 
     Short, so it fits an SMS template variable; service.bot.card_pages resolves it.
     """
-    base = str(current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-    return f"{base}/s/{card.link_slug}"
+    return f"{public_base()}/s/{card.link_slug}"
 
 
 def card_text(name: str, masked_id: str, masked_phone: str, code: str, link: str) -> str:
