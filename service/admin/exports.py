@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -93,35 +94,31 @@ def index() -> str:
 @login_required
 def members() -> Any:
     """Download 附件4 党员基本信息汇总表 of the picked subtree."""
-    user = _user()
-    org, password = _scope(user), _password()
-    party = exporting.committee_name(org)
-
-    def write(out: IO[bytes]) -> int:
-        return write_members(out, exporting.member_records(org), party=party, on=today_local())
-
-    response, count = send_built(write, filename=f"{_stamp('党员基本信息汇总表')}.xlsx",
-                                 mimetype=XLSX, password=password)
-    audit("members.export", target_type="org", target_id=org.id if org else None,
-          scope=org.name if org else "全部", count=count, encrypted=bool(password))
-    db.session.commit()
-    return response
+    return _workbook("党员基本信息汇总表", "members.export", write_members,
+                     exporting.member_records)
 
 
 @bp.post("/exports/orgs.xlsx")
 @login_required
 def orgs() -> Any:
     """Download 附件3 党组织和所在单位信息汇总表 (with its 附页) of the picked subtree."""
+    return _workbook("党组织和所在单位信息汇总表", "orgs.export", write_orgs,
+                     exporting.org_records)
+
+
+def _workbook(title: str, action: str, write_sheet: Callable[..., int],
+              records: Callable[[Org | None], Any]) -> Any:
+    """Stream one roster workbook of the picked subtree (encrypted when asked), audited."""
     user = _user()
     org, password = _scope(user), _password()
     party = exporting.committee_name(org)
 
     def write(out: IO[bytes]) -> int:
-        return write_orgs(out, exporting.org_records(org), party=party, on=today_local())
+        return write_sheet(out, records(org), party=party, on=today_local())
 
-    response, count = send_built(write, filename=f"{_stamp('党组织和所在单位信息汇总表')}.xlsx",
-                                 mimetype=XLSX, password=password)
-    audit("orgs.export", target_type="org", target_id=org.id if org else None,
+    response, count = send_built(write, filename=f"{_stamp(title)}.xlsx", mimetype=XLSX,
+                                 password=password)
+    audit(action, target_type="org", target_id=org.id if org else None,
           scope=org.name if org else "全部", count=count, encrypted=bool(password))
     db.session.commit()
     return response
