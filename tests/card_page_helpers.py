@@ -11,7 +11,7 @@ from flask import Flask
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from service.campaign.cards import TOKEN_SALT, card_token
+from service.campaign.cards import TOKEN_SALT, card_token, load_card_token
 from service.extensions import db
 from service.models import AuditLog, EvidenceEntry
 from tests.workflow_helpers import cm_of, started
@@ -50,6 +50,19 @@ def current(app: Flask, c: Carded) -> tuple[int, str, str]:
         cm = cm_of(c.campaign_id, c.member_id)
         assert cm.card is not None
         return cm.card.id, card_token(cm.card), cm.state
+
+
+def redirects_to_card(app: Flask, resp: Any, card_id: int) -> bool:
+    """Tell whether ``resp`` redirects to the card page of ``card_id``.
+
+    Tokens carry the second they were signed, so the redirect's token is decoded rather than
+    compared with one signed a moment earlier.
+    """
+    match = re.search(r"/m/([^/?#]+)", resp.headers.get("Location", ""))
+    if resp.status_code != 303 or match is None:
+        return False
+    with app.test_request_context():
+        return load_card_token(match.group(1)).id == card_id
 
 
 def count(app: Flask, kind: str, card_id: int | None = None, member_id: int | None = None) -> int:

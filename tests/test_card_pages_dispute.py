@@ -10,7 +10,7 @@ from service.campaign.transaction import run_unit
 from service.extensions import db
 from service.models import CorrectionRequest
 from service.models.campaign import DISPUTED
-from tests.card_page_helpers import carded, count, csrf_of, current, entries
+from tests.card_page_helpers import carded, count, csrf_of, current, entries, redirects_to_card
 
 
 def _form(client, token: str, **fields: str) -> dict[str, object]:
@@ -111,7 +111,7 @@ def test_rejected_dispute_shows_the_reason_on_the_new_card(app: Flask) -> None:
                                              reason="档案记载为大学本科"))
     new_id, new_token, _ = current(app, c)
     old = client.get(f"/m/{c.token}")
-    assert old.status_code == 303 and new_token in old.headers["Location"]
+    assert redirects_to_card(app, old, new_id)
     page = client.get(f"/m/{new_token}").get_data(as_text=True)
     assert "党支部未采纳您上次的修改意见。理由：档案记载为大学本科" in page
     assert "信息无误，确认" in page
