@@ -18,7 +18,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     :param config: settings applied last, over the defaults and FLASK_* variables (tests).
     :param instance_path: where keys, the SQLite file and evidence live; default ./instance.
     """
-    from service import admin, bot, crypto, keys
+    from service import admin, bot, crypto, keys, sqlite
     from service.cli import register_commands
     from service.config import load_config
     from service.errors import register_error_handlers
@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     keys.init_app(app)
     crypto.init_app(app)
     db.init_app(app)
+    sqlite.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     import service.models  # noqa: F401  (every model registered before migrations look)
     from service.home import bp as home_bp
