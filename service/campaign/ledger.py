@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from service.campaign import blobs
-from service.campaign.canonical import canonical_hash, canonical_json
+from service.campaign.canonical import canonical_json, sha256_hex
 from service.clock import now_utc
 from service.extensions import db
 from service.models import Attachment, Card, EvidenceEntry, EvidenceHead
@@ -127,7 +127,8 @@ def append_many(facts: Sequence[Fact]) -> list[int]:
         row = _columns(fact, first + offset, prev, at, [])
         rows.append(row)
         prev = row["entry_hash"]
-    db.session.execute(insert(EvidenceEntry), rows)
+    # A Core executemany: the ORM's bulk path would only add per-row bookkeeping here.
+    db.session.execute(insert(EvidenceEntry.__table__), rows)
     db.session.execute(
         update(EvidenceHead).where(EvidenceHead.id == HEAD_ID).values(entry_hash=prev))
     return [row["seq"] for row in rows]
@@ -148,13 +149,14 @@ def _columns(fact: Fact, seq: int, prev: str, at: datetime,
         ],
         "data": fact.data or {},
     }
+    text = canonical_json(body)
     return {
-        "seq": seq, "prev_hash": prev, "entry_hash": canonical_hash(body), "kind": fact.kind,
+        "seq": seq, "prev_hash": prev, "entry_hash": sha256_hex(text), "kind": fact.kind,
         "member_id": fact.member_id, "card_id": fact.card_id, "card_hash": fact.card_hash,
         "channel": fact.channel, "provider_msg_id": fact.provider_msg_id,
         "identity": fact.identity, "actor": fact.actor, "recorded_at": at, "ip": fact.ip,
         "user_agent": body["ua"], "payload_sha256": body["payload_sha256"],
-        "idempotency_key": fact.idempotency_key, "body": canonical_json(body),
+        "idempotency_key": fact.idempotency_key, "body": text,
     }
 
 

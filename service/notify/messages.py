@@ -100,11 +100,10 @@ def compose_many(rows: Sequence[RowLike]) -> dict[int, Outgoing | LookupError | 
             select(Member.id, Member.name, Member.id_number, Member.mobile)
             .where(Member.id.in_(member_ids)))}
     cards: dict[int, Any] = {}
-    if card_ids:  # every Card column but the encrypted snapshot, as plain rows: card_link
-        # reads columns only (id, sha256), and ORM objects would cost more than the send
-        columns = [c for c in Card.__table__.c if c.name != "content"]
+    if card_ids:  # plain rows of the columns build() reads: ORM objects (and decrypting
+        # each card's snapshot) would cost more than the send
         cards = {c.id: c for c in db.session.execute(
-            select(*columns).where(Card.id.in_(card_ids)))}
+            select(Card.id, Card.link_slug, Card.short_code).where(Card.id.in_(card_ids)))}
     out: dict[int, Outgoing | LookupError | ValueError] = {}
     for row in rows:
         try:

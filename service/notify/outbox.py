@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from service.campaign import ledger
 from service.clock import now_utc, to_local
@@ -166,12 +166,15 @@ def mark_sent_many(sent: Sequence[tuple[int, SendResult]]) -> list[int]:
     marker = f"sent:{uuid.uuid4().hex}"
     results = dict(sent)
     ids = sorted(results)
-    provider_ids = case({i: results[i].provider_msg_id for i in ids}, value=OutboxMessage.id)
+    # One Core statement executed per row (executemany): each row gets its own provider id
+    # without a CASE of the whole batch being built and compiled every time.
+    table = OutboxMessage.__table__
     db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.state.not_in(DONE))
-        .values(state=SENT, provider_msg_id=provider_ids, sent_at=now, claimed_by=marker,
-                claimed_until=None, last_error=None, updated_at=now)
-        .execution_options(synchronize_session=False))
+        update(table).where(table.c.id == bindparam("row_id"),  # (no IN: executemany)
+                            *(table.c.state != done for done in DONE))
+        .values(state=SENT, provider_msg_id=bindparam("msg_id"), sent_at=now,
+                claimed_by=marker, claimed_until=None, last_error=None, updated_at=now),
+        [{"row_id": i, "msg_id": results[i].provider_msg_id} for i in ids])
     moved = db.session.execute(
         select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.channel,
                OutboxMessage.provider_msg_id, OutboxMessage.idempotency_key,

@@ -97,7 +97,8 @@ def check_phone(raw: str, field: str, label: str = "联系电话") -> list[Probl
 
 def mask_phone(s: str) -> str:
     """Return the number with its middle starred: "138****8000", "010-****5678"."""
-    mobile = normalize_mobile(s)
+    # Stored numbers are already normalised: skip the full clean-up (every card sent masks one).
+    mobile = s if _MOBILE.fullmatch(s) else normalize_mobile(s)
     if mobile is not None:
         return mobile[:3] + "****" + mobile[-4:]
     landline = normalize_landline(s)
