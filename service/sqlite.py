@@ -1,4 +1,4 @@
-"""SQLite connection settings: the write-ahead log, so readers and writers don't block each other."""
+"""SQLite connection settings: the write-ahead log, so readers and the writer never wait."""
 
 from __future__ import annotations
 
