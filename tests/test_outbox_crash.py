@@ -119,8 +119,11 @@ def run_with_kills(env: dict[str, str], workdir: Path, rng: random.Random, *, ki
             if run.kills >= kills:
                 time.sleep(0.1)
                 continue
-            victim = rng.choice(sorted(procs))
-            _wait_until_holding(victim, began + deadline)
+            # A worker holding rows now: waiting for one chosen blindly (a successor still
+            # starting) could let the others send everything before the kills are made.
+            victim = _pick_holder(sorted(procs), rng, began + deadline)
+            if victim is None:
+                break
             time.sleep(rng.uniform(0.0, 0.03))  # somewhere in the claim/send/record cycle
             procs[victim].send_signal(signal.SIGKILL)
             procs[victim].wait()
@@ -144,9 +147,14 @@ def run_with_kills(env: dict[str, str], workdir: Path, rng: random.Random, *, ki
     return run
 
 
-def _wait_until_holding(worker_id: str, give_up: float) -> None:
-    while time.monotonic() < give_up and unsent() and not held_by(worker_id):
-        time.sleep(0.01)
+def _pick_holder(workers: list[str], rng: random.Random, give_up: float) -> str | None:
+    """Return one of ``workers`` that holds a lease now (None once all is sent or time is up)."""
+    while time.monotonic() < give_up and unsent():
+        holding = [w for w in workers if held_by(w)]
+        if holding:
+            return rng.choice(holding)
+        time.sleep(0.005)
+    return None
 
 
 def outcome(sent: list[dict[str, Any]], in_flight: Counter[int]) -> Outcome:
@@ -172,7 +180,7 @@ def outcome(sent: list[dict[str, Any]], in_flight: Counter[int]) -> Outcome:
 @pytest.fixture(params=["lookup", "no_lookup"])
 def fake(request: pytest.FixtureRequest) -> Iterator[FakeAliyunSms]:
     server = (FakeAliyunSmsWithQuery() if request.param == "lookup" else FakeAliyunSms()).start()
-    server.always = Fault(delay=0.01, proceed=True)  # a send takes a moment: kills land mid-send
+    server.always = Fault(delay=0.03, proceed=True)  # a send takes a moment: kills land mid-send
     yield server
     server.stop()
 
