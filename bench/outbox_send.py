@@ -1,6 +1,6 @@
 """Send a campaign's cards through the outbox to a loopback Aliyun fake, against a bare loop.
 
-    .venv/bin/python bench/outbox_send.py [--members 10000] [--db URL] [--batch 100]
+    .venv/bin/python bench/outbox_send.py [--members 10000] [--db URL] [--batch N]
         [--rounds 5] [--concurrency N] [--latency-ms 0] [--in-process-fake]
 
 Seeds a synthetic roster and starts a campaign (one queued card per member; not timed). The
@@ -47,7 +47,7 @@ from service.keys import new_key  # noqa: E402
 from service.models import EvidenceEntry, Org, OutboxMessage  # noqa: E402
 from service.models.outbox import SENT  # noqa: E402
 from service.notify.aliyun import sign  # noqa: E402
-from service.notify.dispatch import DEFAULT_CONCURRENCY, drain  # noqa: E402
+from service.notify.dispatch import DEFAULT_BATCH, DEFAULT_CONCURRENCY, drain  # noqa: E402
 from tests.fakes.aliyun import FakeAliyunSms  # noqa: E402
 from tests.fakes.base import Fault  # noqa: E402
 from tests.sms_helpers import sms_config  # noqa: E402
@@ -136,7 +136,7 @@ def make_due(ids: list[int]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=10_000)
-    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--batch", type=int, default=DEFAULT_BATCH)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
                         help="the second concurrency measured (the first is 1)")

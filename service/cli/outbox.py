@@ -17,6 +17,7 @@ from service.extensions import db
 from service.models import Member, OutboxMessage
 from service.models.outbox import DEAD, STATE_LABELS
 from service.notify import outbox_admin
+from service.notify.dispatch import DEFAULT_BATCH
 from service.notify.dispatch import drain as drain_outbox
 from service.records.phones import mask_phone
 
@@ -30,7 +31,7 @@ KIND_LABELS = {"card": "确认卡", "reminder": "提醒", "notice": "通知"}
 @group.command("drain")
 @click.option("--once", is_flag=True, help="发完当前到期的消息后退出（默认持续运行）")
 @click.option("--worker-id", default=None, help="工作进程名（默认 主机名:进程号）")
-@click.option("--batch", default=20, show_default=True, type=click.IntRange(1, 1000),
+@click.option("--batch", default=DEFAULT_BATCH, show_default=True, type=click.IntRange(1, 1000),
               help="每次领取的消息条数")
 @click.option("--idle-sleep", default=1.0, show_default=True, type=float,
               help="没有待发消息时的等待秒数")

@@ -54,6 +54,9 @@ from service.notify.reconcile import Lookup, lookup_for
 log = logging.getLogger(__name__)
 TOKEN_RETRY_SECONDS = 60.0
 DEFAULT_CONCURRENCY = 8  # a few sends in flight hide a provider's 50-200 ms answer time
+# Rows claimed at a time: each batch costs a dozen statements and two commits whatever its
+# size, so small batches spend a worker on the database; 100 sends still take only seconds.
+DEFAULT_BATCH = 100
 # A send starts only while this share of the lease (at most MAX_MARGIN_SECONDS) is left, so
 # it is answered (NOTIFY_HTTP_TIMEOUT, 5 s) before another worker may take the row over.
 LEASE_MARGIN = 0.25
@@ -87,7 +90,7 @@ def concurrency() -> int:
 
 
 def drain(
-    worker_id: str, *, batch: int = 20, once: bool = False, idle_sleep: float = 1.0,
+    worker_id: str, *, batch: int = DEFAULT_BATCH, once: bool = False, idle_sleep: float = 1.0,
     should_stop: Callable[[], bool] = lambda: False, workers: int | None = None,
 ) -> Counter[str]:
     """Send due messages until none are left (``once``) or ``should_stop`` says so.
