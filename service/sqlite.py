@@ -1,4 +1,4 @@
-"""SQLite connection settings: the write-ahead log, so readers and the writer never wait."""
+"""SQLite connection settings: the write-ahead log, so readers and the writer do not block."""
 
 from __future__ import annotations
 

@@ -184,7 +184,8 @@ def mark_sent_many(sent: Sequence[tuple[int, SendResult]]) -> list[int]:
     return moved_ids
 
 
-def _mark_sent(ids: list[int], provider_ids: dict[int, str], marker: str, now: datetime) -> None:
+def _mark_sent(ids: list[int], provider_ids: dict[int, str | None], marker: str,
+               now: datetime) -> None:
     # Move the rows not yet sent or delivered, each with its own provider id. SQLite runs in
     # this process: one cached statement executed per row is cheapest. A server is a round
     # trip away (and PyMySQL sends an executemany UPDATE row by row): one statement, a CASE.
