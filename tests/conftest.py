@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from service import create_app
 from service.extensions import db
 from service.notify import transport
+from tests.fakes.aliyun import FakeAliyunSms
 from tests.fakes.wechat import FakeWeChat, wechat_config
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -125,6 +126,14 @@ class BufferedClient(FlaskClient):
     def open(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("buffered", True)
         return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def ali() -> Iterator[FakeAliyunSms]:
+    """The loopback Aliyun SMS fake (tests.fakes.aliyun), stopped after the test."""
+    server = FakeAliyunSms().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

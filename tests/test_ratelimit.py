@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -31,11 +31,6 @@ def pinned(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     monkeypatch.setattr(ratelimit, "clock", lambda: now[0])
     return now
 
-@pytest.fixture
-def ali() -> Iterator[FakeAliyunSms]:
-    fake = FakeAliyunSms().start()
-    yield fake
-    fake.stop()
 
 def test_two_workers_share_one_limit(make_app: Callable[..., Flask], pinned: list[float]) -> None:
     workers = [make_app(NOTIFY_RATE_SMS_ALIYUN=3, NOTIFY_RATE_MAX_WAIT=0) for _ in range(2)]

@@ -23,13 +23,6 @@ from tests.workflow_helpers import started
 
 
 @pytest.fixture
-def ali() -> Iterator[FakeAliyunSms]:
-    fake = FakeAliyunSms().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def tx() -> Iterator[FakeTencentSms]:
     fake = FakeTencentSms().start()
     yield fake

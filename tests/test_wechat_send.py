@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -35,17 +35,8 @@ MINI = "/cgi-bin/message/subscribe/send"
 
 
 @pytest.fixture
-def wx() -> Iterator[FakeWeChat]:
-    fake = FakeWeChat().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def ali() -> Iterator[FakeAliyunSms]:
-    fake = FakeAliyunSms().start()
-    yield fake
-    fake.stop()
+def wx(wechat_fake: FakeWeChat) -> FakeWeChat:
+    return wechat_fake  # conftest's fake, under this file's short name
 
 
 @pytest.fixture
