@@ -177,10 +177,13 @@ def test_campaign_start_and_status_name_a_year_nobody_knows_until_it_is_imported
         assert "flask calendar import" in result.stderr and "「节假日」页面" in result.stderr
         status = runner.invoke(args=["campaign", "status"])
         assert "2031 年的节假日安排尚未导入" in status.stderr
+        policy = runner.invoke(args=["reminders", "policy", "show"])
+        assert "2031 年的节假日安排尚未导入" in policy.stderr
         runner.invoke(args=["calendar", "import", str(write(tmp_path, "a.txt", SPRING_2031))])
         status = runner.invoke(args=["campaign", "status"])
         assert status.exit_code == 0 and "合计" in status.stdout
         assert status.stderr == ""
+        assert runner.invoke(args=["reminders", "policy", "show"]).stderr == ""
 
 
 def test_a_window_the_package_knows_gives_no_notice_and_the_scheduler_never_warns(

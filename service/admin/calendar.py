@@ -11,9 +11,9 @@ from service.admin import scope
 from service.admin.auth import actor, current_user, login_required
 from service.admin.common import campaigns_for
 from service.admin.sessions import client_ip
+from service.campaign.transaction import run_unit
 from service.clock import today_local
 from service.errors import ServiceError
-from service.extensions import db
 from service.holidays.coverage import campaign_notice
 from service.holidays.files import FORMAT_HELP, HolidayFileError, read_days
 from service.holidays.store import import_days, year_days, year_statement
@@ -68,14 +68,14 @@ def upload() -> Any:
         if len(data) > MAX_BYTES:
             raise ServiceError("文件太大：节假日文件不能超过 1MB")
         days = read_days(upload.filename, data)
-        result = import_days(days, actor=actor(), source=upload.filename, ip=client_ip(),
-                             user_agent=request.user_agent.string)
+        name, who, ip, agent = upload.filename, actor(), client_ip(), request.user_agent.string
+        # run_unit: two admins importing the same new day meet at the unique index; the
+        # loser runs again and replaces the winner's row instead of failing.
+        result = run_unit(lambda: import_days(days, actor=who, source=name, ip=ip,
+                                              user_agent=agent))
     except HolidayFileError as exc:
-        db.session.rollback()
         return _page(user, _year(), exc.problems), 400
     except ServiceError as exc:
-        db.session.rollback()
         return _page(user, _year(), [exc.message]), 400
-    db.session.commit()
     flash(result.summary(), "success")
     return redirect(url_for(".index", year=result.years[0]))
