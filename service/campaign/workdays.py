@@ -41,7 +41,7 @@ def imported() -> Imported:
     if not has_app_context():
         return Imported({}, frozenset())
     loaded: Imported | None = g.get(_G_KEY)
-    if loaded is None:
+    if loaded is None:  # every row: a year's arrangement is a few dozen days
         rows = db.session.execute(select(CalendarDay.day, CalendarDay.kind)).all()
         days = {day: kind == WORK for day, kind in rows}
         loaded = Imported(days, frozenset(d.year for d in days))
