@@ -38,6 +38,7 @@ BLUEPRINT_MODULES = [
     "review",
     "sampling",
     "audit_log",
+    "calendar",
 ]
 
 # Top navigation: (endpoint, label, roles that see it).
@@ -52,6 +53,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("admin_review.index", "回头看", (ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN)),
     ("admin_sampling.index", "验收抽查", (ORG_DEPARTMENT,)),
     ("admin_audit.index", "审计日志", (ORG_DEPARTMENT, COMMITTEE_ADMIN)),
+    ("admin_calendar.index", "节假日", (ORG_DEPARTMENT, COMMITTEE_ADMIN)),
 ]
 
 

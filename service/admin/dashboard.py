@@ -19,6 +19,7 @@ from service.admin.auth import current_user, login_required
 from service.admin.common import campaign_in_view, campaigns_for, home_org, in_org, local_day
 from service.clock import now_utc, to_local, today_local
 from service.extensions import db
+from service.holidays.coverage import campaign_notice
 from service.models import (
     AdminUser,
     CallTask,
@@ -56,7 +57,9 @@ def index() -> str:
     if campaign is not None:
         rows, total = _progress(user, campaign, node)
         context.update(rows=rows, total=total, chart=_chart(user, campaign, node, total["all"]),
-                       overdue=_overdue(user, campaign, node, total))
+                       overdue=_overdue(user, campaign, node, total),
+                       calendar_notice=(campaign_notice(campaign)
+                                        if scope.can(user, "calendar_view") else None))
     context.update(corrections=_corrections(user, node), dead=_dead(user, node),
                    tasks=_tasks(user, node), inbox=_inbox(user, node), today=today_local(),
                    now=now_utc())

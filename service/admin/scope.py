@@ -51,6 +51,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "review": frozenset({ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN}),
     "sample": frozenset({ORG_DEPARTMENT}),
     "audit_log": frozenset({ORG_DEPARTMENT, COMMITTEE_ADMIN}),
+    # the holiday calendar is shared by every committee: the department only looks
+    "calendar_view": frozenset({ORG_DEPARTMENT, COMMITTEE_ADMIN}),
+    "calendar_import": frozenset({COMMITTEE_ADMIN}),
 }
 
 

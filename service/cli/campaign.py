@@ -14,7 +14,8 @@ from service.campaign.transaction import run_unit
 from service.clock import today_local
 from service.errors import ServiceError
 from service.extensions import db
-from service.models import CampaignMember, Member
+from service.holidays.coverage import campaign_notice
+from service.models import Campaign, CampaignMember, Member
 from service.models.campaign import STATE_LABELS
 from service.records.idcard import mask_id
 from service.roster.orgs import find_org
@@ -47,6 +48,7 @@ def start(org_name: str, deadline: date, name: str | None, draft: bool) -> None:
     done = progress(campaign)
     click.echo(f"已启动信息确认工作 #{campaign.id}“{campaign.name}”，截止 {deadline.isoformat()}，"
                f"共 {done.total} 名党员，已提交确认 {done.total - done.counts['draft']} 名。")
+    _calendar_notice(campaign)
 
 
 @group.command(
@@ -75,6 +77,14 @@ def status(org_name: str | None, campaign_id: int | None, as_json: bool) -> None
         click.echo(f"  {label}：{done.counts[state]}")
     click.echo(f"  合计：{done.total}；" + ("已全部完成" if done.complete
                                           else f"尚有 {len(done.unfinished)} 名未完成"))
+    _calendar_notice(campaign)
+
+
+def _calendar_notice(campaign: Campaign) -> None:
+    """Say so (on stderr) when the campaign counts working days in a year no source knows."""
+    notice = campaign_notice(campaign)
+    if notice:
+        click.echo(notice, err=True)
 
 
 def _member_states(campaign_id: int) -> dict[str, str]:

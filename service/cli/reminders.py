@@ -13,10 +13,10 @@ from service import audit
 from service.campaign.campaigns import find_campaign
 from service.campaign.reminders import DEFAULT_POLICY, LABELS, RUNGS, effective_policy
 from service.campaign.transaction import run_unit
-from service.campaign.workdays import coverage_warning
 from service.clock import format_local
 from service.errors import ServiceError
 from service.extensions import db
+from service.holidays.coverage import campaign_notice
 from service.models import CallTask, Member
 from service.models.call_task import OPEN, STATUS_LABELS
 from service.records.phones import mask_phone
@@ -39,7 +39,7 @@ def show(campaign_id: int | None) -> None:
     for key, value in policy.items():
         mark = "" if key in (campaign.reminder_policy or {}) else "（默认）"
         click.echo(f"  {key}  {LABELS[key]}：{_show(key, value)}{mark}")
-    warning = coverage_warning(campaign.deadline.year)
+    warning = campaign_notice(campaign)
     if warning:
         click.echo(warning, err=True)
 

@@ -12,7 +12,6 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from service import fake_clock, scheduler
-from service.campaign.workdays import coverage_warning
 from service.clock import now_utc, to_local
 
 group = AppGroup("scheduler", help="定时提醒调度。")
@@ -30,7 +29,6 @@ def run() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     fake_clock.install_from_config(app.config)
-    _warn_calendar()
     removed = scheduler.prune_stale_jobs()
     sched = scheduler.build_scheduler(app)
 
@@ -65,7 +63,6 @@ def tick(at: str | None) -> None:
         fake_clock.install(fake_clock.fixed(moment))
     try:
         now = now_utc()
-        _warn_calendar()
         done = scheduler.run_all(now)
     finally:
         fake_clock.uninstall()
@@ -76,10 +73,3 @@ def describe(done: Counter[str]) -> str:
     """Return a Chinese summary of what the jobs did."""
     parts = [f"{LABELS.get(k, k)} {v}" for k, v in sorted(done.items()) if v]
     return "，".join(parts) if parts else "无到期事项"
-
-
-def _warn_calendar() -> None:
-    year = to_local(now_utc()).year
-    warning = coverage_warning(year, year + 1)
-    if warning:
-        click.echo(warning, err=True)

@@ -3,6 +3,7 @@
 from service.models.admin_session import AdminSession
 from service.models.admin_user import AdminUser
 from service.models.audit import AuditLog
+from service.models.calendar_day import CalendarDay
 from service.models.call_task import CallTask
 from service.models.campaign import Campaign, CampaignMember, Card
 from service.models.channel import ChannelBinding
@@ -19,7 +20,7 @@ from service.models.sampling import SamplingCheck, SamplingItem, SamplingRun
 from service.models.wechat_token import SendRateWindow, SubscribeGrantUse, WeChatToken
 
 __all__ = [
-    "AdminSession", "AdminUser", "Attachment", "AuditLog", "CallTask", "Campaign",
+    "AdminSession", "AdminUser", "Attachment", "AuditLog", "CalendarDay", "CallTask", "Campaign",
     "CampaignMember", "Card", "ChannelBinding", "CorrectionRequest", "EvidenceEntry",
     "EvidenceHead", "ImportJob", "InboxMessage", "Member", "MemberVersion", "Org", "OtpCode",
     "OutboxMessage", "ReminderStep", "SamplingCheck", "SamplingItem", "SamplingRun",
