@@ -76,6 +76,6 @@ def messages() -> str:
     messaged = select(Member.org_id).join(OutboxMessage, OutboxMessage.member_id == Member.id
                                           ).where(*shown_rows).distinct()
     branches = db.session.execute(
-        select(Org.id, Org.name).where(Org.id.in_(messaged)).order_by(Org.path)).all()
+        select(Org.id, Org.name).where(Org.id.in_(messaged)).order_by(Org.id)).all()
     return render_template("console.html", shown=shown, branches=branches, branch_id=branch_id,
                            name=name)
