@@ -39,7 +39,7 @@ def unique(used: set[str], make: Callable[[], str]) -> str:
 
 
 def describe(rng: random.Random, used: set[str], c: Committee, profile: str
-              ) -> tuple[str, str, list[dict[str, str]], tuple[str, ...]]:
+             ) -> tuple[str, str, list[dict[str, str]], tuple[str, ...]]:
     """Return a branch's name, unit situation, units and its members' villages or roads."""
     if profile == "village":
         village = unique(used, lambda: f"{c.stem}{people.village_name(rng)}村")
@@ -52,7 +52,7 @@ def describe(rng: random.Random, used: set[str], c: Committee, profile: str
     if profile in ("organ", "retired", "department"):
         word = {"organ": "机关", "retired": "离退休干部"}.get(profile)
         name = unique(used, lambda: f"中共{c.stem}{word or rng.choice(pools.DEPARTMENTS)}"
-                       f"{'' if rng.random() < 0.6 else _ordinal(rng)}支部委员会")
+                      f"{'' if rng.random() < 0.6 else _ordinal(rng)}支部委员会")
         rural = c.kind == "town" and profile == "retired"
         return name, SAME_AS_PARENT, [], c.villages if rural else c.roads
     if profile == "joint":

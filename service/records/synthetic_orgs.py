@@ -84,19 +84,17 @@ def plan_orgs(rng: random.Random, members: int, regions: list[str], block: int
     shares[-1] += members - sum(shares)
     orgs: list[SyntheticOrg] = []
     used: set[str] = set()
-    starts = list(accumulate(shares, initial=0))[:-1]
-    _top(rng, orgs, used, [regions[start // block] for start in starts])
-    start = 0
-    for n, share in enumerate(shares):
+    seats = [regions[start // block] for start in accumulate(shares[:-1], initial=0)]
+    _top(rng, orgs, used, seats)
+    for n, (share, seat) in enumerate(zip(shares, seats, strict=True)):
         # The first is a town's or a street's, whose branches include every kind the product
         # handles (联合党支部, 党总支); the demo's accounts are in it.
         kinds, odds = (("town", "street", "group"), (45, 35, 20)) if n else (
             ("town", "street"), (45, 35))
         kind = rng.choices(kinds, odds)[0]
-        committee = _committee(rng, orgs, used, kind, regions[start // block])
+        committee = _committee(rng, orgs, used, kind, seat)
         for profile, size, general in _branch_sizes(rng, kind, share):
             _add_branch(rng, orgs, used, committee, profile, size, general)
-        start += share
     return orgs
 
 
