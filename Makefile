@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_MEMBERS ?= 300
+# `DEMO_PORT=8080 make demo` serves the demo (and points its messages' links) on port 8080.
+DEMO_PORT ?= 5000
 MARIADB_PORT ?= 33306
 MARIADB_URL := mysql+pymysql://mc:mc@127.0.0.1:$(MARIADB_PORT)/member_confirm_test
 # Debian packages the product needs (a TrueType CJK font for the printed forms) and those the
@@ -25,7 +27,7 @@ demo: $(VENV)/.installed
 	$(BIN)/flask --app service db upgrade
 	$(BIN)/flask --app service demo seed --members $(DEMO_MEMBERS) --seed 1 --if-empty
 	$(BIN)/flask --app service demo campaign
-	BIN=$(BIN) tools/demo.sh
+	BIN=$(BIN) DEMO_PORT=$(DEMO_PORT) tools/demo.sh
 
 debs:
 	tools/ensure-debs.sh $(TEST_DEBS)

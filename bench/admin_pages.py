@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import String, case, func, literal, literal_column, select, update  # noqa: E402
+from sqlalchemy import String, case, func, literal_column, select, update  # noqa: E402
 
 from service import create_app  # noqa: E402
 from service.campaign.campaigns import start_campaign  # noqa: E402
@@ -45,15 +45,8 @@ def seed(app, members: int) -> dict[str, int]:
         org_ids = seed_orgs(roster)
         for _ in seed_members(roster, org_ids):
             db.session.commit()
-        # One campaign over the whole roster: put every committee under one top org.
-        top = Org(name="中共测试市委组织部（压测）", org_type="611", path="")
-        db.session.add(top)
-        db.session.flush()
-        db.session.execute(update(Org).where(Org.parent_id.is_(None), Org.id != top.id).values(
-            parent_id=top.id))
-        db.session.execute(update(Org).where(Org.id != top.id).values(
-            path=literal(f"/{top.id}") + Org.path))
-        top.path = f"/{top.id}/"
+        # One campaign over the whole roster: the top org every committee sits under.
+        top = db.session.get(Org, org_ids[roster.top.index])
         sizes = db.session.execute(
             select(Org, func.count(Member.id)).join(Member, Member.org_id == Org.id)
             .group_by(Org.id).order_by(func.count(Member.id).desc()).limit(1)).first()

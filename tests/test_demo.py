@@ -17,6 +17,7 @@ from service.records.codes import ORG_TYPES
 from service.records.synthetic import synthetic_roster
 from service.records.validate import validate_member, validate_org
 from service.roster.history import unseal
+from service.roster.demo import DEMO_PASSWORD
 from service.roster.members import find_by_id_number
 
 TODAY = date(2025, 6, 1)
@@ -103,11 +104,12 @@ def test_branch_sizes_and_joint_branches_look_like_a_real_committee() -> None:
 def test_large_rosters_have_one_committee_per_2000_members_and_general_branches() -> None:
     roster = synthetic_roster(40_000, 2, TODAY)
     kinds = Counter(o.org_type for o in roster.orgs)
-    assert kinds["611"] == 20
+    assert kinds["611"] == 21  # 20 committees and the 党委 above them
     assert kinds["621"] > 0  # some big villages and communities are 党总支 with branches
     by_index = {o.index: o for o in roster.orgs}
     for org in roster.orgs:
-        assert (org.parent is None) == (org.org_type == "611")
+        assert (org.parent is None) == (org is roster.top)
+        assert (org.org_type == "611") == (org.parent in (None, roster.top.index))
         assert org.parent is None or org.parent < org.index  # parents are created first
         if org.org_type == "621":
             assert by_index[org.parent].org_type == "611"
@@ -132,7 +134,7 @@ def test_seed_writes_orgs_members_versions_and_accounts(
     monkeypatch.setattr("service.cli.demo.today_local", lambda: TODAY)  # no midnight surprise
     result = app.test_cli_runner().invoke(args=["demo", "seed", "--members", "300", "--seed", "1"])
     assert result.exit_code == 0, result.output
-    assert "党员 300 名" in result.output and "demo1234" in result.output
+    assert "党员 300 名" in result.output and DEMO_PASSWORD in result.output
     expected = synthetic_roster(300, 1, TODAY)
     records = [r for _, r in expected.records()]
     with app.app_context():
@@ -151,8 +153,8 @@ def test_seed_writes_orgs_members_versions_and_accounts(
             first = unseal(member.versions[0].changes)
             assert first["id_number"] == [None, record["id_number"]]
         admin = db.session.scalar(select(AdminUser).where(AdminUser.username == "admin"))
-        assert admin is not None and admin.check_password("demo1234")
-        assert admin.org.parent_id is None
+        assert admin is not None and admin.check_password(DEMO_PASSWORD)
+        assert admin.org.parent is not None and admin.org.parent.parent_id is None
     # the full numbers never reach the terminal
     assert records[0]["id_number"] not in result.output
 
@@ -187,6 +189,6 @@ def test_demo_campaign_is_started_once_and_queues_every_card(app: Flask) -> None
     again = runner.invoke(args=["demo", "campaign"])
     assert again.exit_code == 0 and "已有进行中" in again.output
     with app.app_context():
-        assert _count(Campaign) == 1
+        assert _count(Campaign) == 2  # one per committee
         members = db.session.scalar(select(func.count(CampaignMember.id))) or 0
         assert members > 0 and _count(OutboxMessage) == members

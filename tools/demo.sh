@@ -7,6 +7,10 @@ BIN=${BIN:-.venv/bin}
 HOST=${DEMO_HOST:-127.0.0.1}
 PORT=${DEMO_PORT:-5000}
 export FLASK_INSECURE_COOKIES=1  # plain http on localhost
+# Links in the messages (the /console page shows them as sent) point where the demo is served;
+# a server listening on every address is reached locally at 127.0.0.1.
+case "$HOST" in 0.0.0.0|::|'[::]') LINK_HOST=127.0.0.1 ;; *) LINK_HOST=$HOST ;; esac
+export FLASK_PUBLIC_BASE_URL=${FLASK_PUBLIC_BASE_URL:-http://$LINK_HOST:$PORT}
 # Real members get no card between 21:00 and 08:00; a demo is tried at any hour.
 export FLASK_NOTIFY_QUIET_HOURS=${FLASK_NOTIFY_QUIET_HOURS-}
 
@@ -22,5 +26,5 @@ trap stop INT TERM EXIT
 "$BIN/flask" --app service outbox drain --worker-id demo-sender & pids+=($!)
 "$BIN/flask" --app service scheduler run & pids+=($!)
 "$BIN/flask" --app service run --host "$HOST" --port "$PORT" & pids+=($!)
-echo "演示已启动：http://$HOST:$PORT/ （消息见 /console）。按 Ctrl-C 结束。"
+echo "演示已启动：$FLASK_PUBLIC_BASE_URL/ （后台 /admin/，消息见 /console）。按 Ctrl-C 结束。"
 wait -n

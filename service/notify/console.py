@@ -44,13 +44,26 @@ class ConsoleChannel:
 
 @bp.get("/console")
 def messages() -> str:
-    """List the latest messages the console channel sent, newest first."""
+    """List the latest messages the console channel sent, newest first, optionally only those
+    to one branch's members (``?branch=<org id>``) or to members whose name contains ``?name=``.
+    """
+    from flask import request
+
+    from service.models import Member, Org
+
     if NAME not in ladder():
         abort(404)
-    rows = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.channel == NAME,
-                                    OutboxMessage.state.in_((SENT, DELIVERED)))
-        .order_by(OutboxMessage.id.desc()).limit(PAGE_SIZE)).all()
+    branch_id = request.args.get("branch", type=int)
+    name = (request.args.get("name") or "").strip()[:64]
+    shown_rows = (OutboxMessage.channel == NAME, OutboxMessage.state.in_((SENT, DELIVERED)))
+    query = select(OutboxMessage).where(*shown_rows)
+    if branch_id or name:  # a filter means messages to members; notices to admins drop out
+        query = query.join(Member, Member.id == OutboxMessage.member_id)
+        if branch_id:
+            query = query.where(Member.org_id == branch_id)
+        if name:
+            query = query.where(Member.name.contains(name, autoescape=True))
+    rows = db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(PAGE_SIZE)).all()
     shown = []
     for row in rows:
         try:
@@ -60,4 +73,9 @@ def messages() -> str:
         # Link within this server, whatever PUBLIC_BASE_URL says the phones would see.
         href = urlsplit(msg.link).path if msg.link else None
         shown.append((row, msg, STATE_LABELS[row.state], href))
-    return render_template("console.html", shown=shown)
+    messaged = select(Member.org_id).join(OutboxMessage, OutboxMessage.member_id == Member.id
+                                          ).where(*shown_rows).distinct()
+    branches = db.session.execute(
+        select(Org.id, Org.name).where(Org.id.in_(messaged)).order_by(Org.id)).all()
+    return render_template("console.html", shown=shown, branches=branches, branch_id=branch_id,
+                           name=name)

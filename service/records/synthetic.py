@@ -20,7 +20,7 @@ from service.records import divisions, idcard
 from service.records import synthetic_people as people
 from service.records.fields import FULL_MEMBER, NORMAL_STATUS, PROBATIONARY_MEMBER, SUSPENDED_STATUS
 from service.records.party_dates import NO_PROBATION, add_months
-from service.records.synthetic_orgs import SyntheticOrg, plan_orgs
+from service.records.synthetic_orgs import TOP, SyntheticOrg, plan_orgs
 
 MIN_MEMBERS, MAX_MEMBERS = 10, 1_000_000
 # ID numbers are made unique by construction: member i gets the address code regions[i // BLOCK]
@@ -84,6 +84,15 @@ class SyntheticRoster:
     regions: list[str]
     flow_targets: list[str] = field(repr=False)
     _salts: tuple[int, int] = (0, 0)
+
+    @property
+    def top(self) -> SyntheticOrg:
+        """Return the org above the committees (the organisation department's scope)."""
+        return self.orgs[TOP]
+
+    def committees(self) -> list[SyntheticOrg]:
+        """Return the 基层党委, in plan order."""
+        return [o for o in self.orgs if o.parent == TOP]
 
     def branches(self) -> list[SyntheticOrg]:
         """Return the orgs members belong to, in the order ``records()`` fills them."""

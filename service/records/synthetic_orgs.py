@@ -1,18 +1,23 @@
-"""The org tree of a synthetic roster: committees, 党总支 and branches with their 附件1 items."""
+"""The org tree of a synthetic roster: a county's 党委 over its 基层党委, 党总支 and branches."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 from service.records import divisions
 from service.records import synthetic_people as people
-from service.records import synthetic_pools as pools
-from service.records.fields import JOINT_UNITS, LEGAL_ENTITY, NO_UNIT_CODE, SAME_AS_PARENT
+from service.records.fields import LEGAL_ENTITY, SAME_AS_PARENT
+from service.records.synthetic_names import NUMERALS, Committee, describe, unique
 
 MEMBERS_PER_COMMITTEE = 2000
+MIN_COMMITTEES = 2  # the organisation department's view is across committees: show two
+TOP = 0  # plan index of the org above the committees
+# A town's or street's committee at least this big always has a 联合党支部 and a 党总支, as
+# nearly every real one does (and so every demo can show both).
+SHOWCASE_SHARE = 60
 
 # Branch kinds each committee kind has, with their weights, and the size range of each.
 _BRANCH_MIX: dict[str, tuple[tuple[str, int], ...]] = {
@@ -62,79 +67,96 @@ class SyntheticOrg:
                 "unit_situation": self.unit_situation}
 
 
-@dataclass
-class _Committee:
-    kind: str
-    region: str
-    area: str  # "杭州市西湖区"
-    home: str  # "浙江省杭州市西湖区转塘街道"
-    stem: str  # what branch names start with: "杭州市西湖区转塘街道" or the company's name
-    villages: tuple[str, ...]
-    roads: tuple[str, ...]
-    index: int = 0
-    joints: int = 0  # 联合党支部 so far, numbered in order
-
-
 def plan_orgs(rng: random.Random, members: int, regions: list[str], block: int
               ) -> list[SyntheticOrg]:
-    """Plan committees and their branches for ``members`` people; parents come first.
+    """Plan the top org, the committees and their branches for ``members`` people; parents
+    come first.
 
     Committee *c* sits in the county of ``regions[start_c // block]``, the address code its
     first member's ID number gets, so most members' ID numbers match their committee's county.
+    The top org (index ``TOP``) is the party committee of the smallest division holding every
+    committee (a demo's county; a large roster's city or province), whose organisation
+    department oversees them; 611 党委 is the only 组织类别 for a 党委.
     """
-    count = max(1, round(members / MEMBERS_PER_COMMITTEE))
+    count = max(MIN_COMMITTEES, round(members / MEMBERS_PER_COMMITTEE))
     weights = [rng.uniform(0.7, 1.3) for _ in range(count)]
     shares = [int(members * w / sum(weights)) for w in weights]
     shares[-1] += members - sum(shares)
     orgs: list[SyntheticOrg] = []
     used: set[str] = set()
-    start = 0
-    for share in shares:
-        kind = rng.choices(("town", "street", "group"), (45, 35, 20))[0]
-        committee = _committee(rng, orgs, used, kind, regions[start // block])
-        for profile, size in _branch_sizes(rng, kind, share):
-            _add_branch(rng, orgs, used, committee, profile, size)
-        start += share
+    seats = [regions[start // block] for start in accumulate(shares[:-1], initial=0)]
+    _top(rng, orgs, used, seats)
+    for n, (share, seat) in enumerate(zip(shares, seats, strict=True)):
+        # The first is a town's or a street's, whose branches include every kind the product
+        # handles (联合党支部, 党总支); the demo's accounts are in it.
+        kinds, odds = (("town", "street", "group"), (45, 35, 20)) if n else (
+            ("town", "street"), (45, 35))
+        kind = rng.choices(kinds, odds)[0]
+        committee = _committee(rng, orgs, used, kind, seat)
+        for profile, size, general in _branch_sizes(rng, kind, share):
+            _add_branch(rng, orgs, used, committee, profile, size, general)
     return orgs
 
 
-def _branch_sizes(rng: random.Random, kind: str, share: int) -> list[tuple[str, int]]:
-    """Return (profile, size) for a committee's branches, adding up to ``share`` exactly."""
-    planned: list[tuple[str, int]] = [("department" if kind == "group" else "organ",
-                                       rng.randint(8, 25))]
+def _top(rng: random.Random, orgs: list[SyntheticOrg], used: set[str], seats: list[str]
+         ) -> None:
+    code, place = _common_division(seats)
+    name = f"中共{place}委员会"
+    used.add(name)
+    unit = {"name": name, "unit_type": "4", "party_org_status": "11",
+            "unit_code": people.uscc(rng, "11", code.ljust(6, "0"), modern=False)}
+    orgs.append(SyntheticOrg(
+        index=TOP, parent=None, name=name, org_type="611", unit_situation=LEGAL_ENTITY,
+        secretary=people.person_name(rng, rng.random() < 0.8, rng.randint(1962, 1975)),
+        contact=people.person_name(rng, rng.random() < 0.5, rng.randint(1980, 1995)),
+        contact_phone=people.landline(rng, code[:2]), units=[unit], region=seats[0],
+        home=divisions.name_of(code) or ""))
+
+
+def _common_division(counties: list[str]) -> tuple[str, str]:
+    """Return the code and name of the smallest division holding every county: the county
+    ("杭州市西湖区"), the city ("杭州市") or the province (the first county's, past that)."""
+    paths = [divisions.path_of(c) or (c[:2], None, c) for c in counties]
+    province = paths[0][0]
+    if len({p[2] for p in paths}) == 1:
+        return counties[0], _area(counties[0])[0]
+    city = paths[0][1]
+    if city is not None and {p[1] for p in paths} == {city}:
+        return city, (divisions.name_of(city) or "").removeprefix(
+            divisions.name_of(province) or "")
+    return province, divisions.name_of(province) or ""
+
+
+def _branch_sizes(rng: random.Random, kind: str, share: int) -> list[tuple[str, int, bool]]:
+    """Return (profile, size, is a 党总支) for a committee's branches, adding up to ``share``."""
+    planned: list[tuple[str, int, bool]] = [
+        ("department" if kind == "group" else "organ", rng.randint(8, 25), False)]
+    if kind != "group" and share >= SHOWCASE_SHARE:
+        planned += [("joint", rng.randint(3, 15), False), (_local(kind), rng.randint(51, 90), True)]
     if share >= 300:  # every sizeable committee has a large retirees' branch and a tiny one
-        planned += [("retired", rng.randint(51, 90)), (_local(kind), 2)]
+        planned += [("retired", rng.randint(51, 90), False), (_local(kind), 2, False)]
     elif share >= 100:
-        planned.append(("retired", rng.randint(15, 40)))
+        planned.append(("retired", rng.randint(15, 40), False))
     kinds, weights = zip(*_BRANCH_MIX[kind], strict=True)
-    while sum(s for _, s in planned) < share:
+    while sum(s for _, s, _ in planned) < share:
         profile = rng.choices(kinds, weights)[0]
         if profile in ("village", "community"):
             _, low, high = rng.choices(_LOCAL_SIZES, [w for w, _, _ in _LOCAL_SIZES])[0]
         else:
             low, high = _SIZES[profile]
-        planned.append((profile, rng.randint(low, high)))
-    out: list[tuple[str, int]] = []
+        planned.append((profile, rng.randint(low, high), False))
+    out: list[tuple[str, int, bool]] = []
     left = share
-    for profile, size in planned:
+    for profile, size, general in planned:
         if left <= 0:
             break
-        out.append((profile, min(size, left)))
+        out.append((profile, min(size, left), general))
         left -= size
     return out
 
 
 def _local(kind: str) -> str:
     return {"town": "village", "street": "community"}.get(kind, "department")
-
-
-def _unique(used: set[str], make: Callable[[], str]) -> str:
-    for _ in range(50):
-        name = make()
-        if name not in used:
-            used.add(name)
-            return name
-    raise RuntimeError("could not draw a unique org name")  # only with absurd roster sizes
 
 
 def _area(region: str) -> tuple[str, str]:
@@ -147,27 +169,27 @@ def _area(region: str) -> tuple[str, str]:
 
 
 def _committee(rng: random.Random, orgs: list[SyntheticOrg], used: set[str], kind: str,
-               region: str) -> _Committee:
+               region: str) -> Committee:
     area, full = _area(region)
     suffix = {"town": "镇", "street": "街道"}.get(kind)
     if suffix:
-        seat = _unique(used, lambda: f"{area}{people.place(rng)}{suffix}")
+        seat = unique(used, lambda: f"{area}{people.place(rng)}{suffix}")
         name, stem, home = f"中共{seat}委员会", seat, full + seat.removeprefix(area)
         unit = {"name": seat + ("人民政府" if kind == "town" else "办事处"),
                 "unit_type": "13" if kind == "town" else "11", "party_org_status": "11",
                 "unit_code": people.uscc(rng, "11", region, modern=False)}
     else:
-        company = _unique(used, lambda: people.firm_name(rng, area, group=True))
+        company = unique(used, lambda: people.firm_name(rng, area, group=True))
         name, stem, home = f"中共{company}委员会", company, full
         unit = {"name": company, "unit_type": "21", "party_org_status": "11",
                 "unit_code": people.uscc(rng, "91", region)}
     used.add(name)
-    c = _Committee(kind, region, area, home, stem,
+    c = Committee(kind, region, area, home, stem,
                    villages=tuple(people.village_name(rng) + "村" for _ in range(12)),
                    roads=tuple(people.road_name(rng) for _ in range(10)), index=len(orgs))
     secretary_male = rng.random() < 0.75
     orgs.append(SyntheticOrg(
-        index=len(orgs), parent=None, name=name, org_type="611", unit_situation=LEGAL_ENTITY,
+        index=len(orgs), parent=TOP, name=name, org_type="611", unit_situation=LEGAL_ENTITY,
         secretary=people.person_name(rng, secretary_male, rng.randint(1965, 1980)),
         contact=people.person_name(rng, rng.random() < 0.5, rng.randint(1980, 1995)),
         contact_phone=people.landline(rng, region[:2]), units=[unit], region=region,
@@ -175,22 +197,21 @@ def _committee(rng: random.Random, orgs: list[SyntheticOrg], used: set[str], kin
     return c
 
 
-_NUMERALS = "一二三四五六七八九十"
-
-
-def _add_branch(rng: random.Random, orgs: list[SyntheticOrg], used: set[str], c: _Committee,
-                profile: str, size: int) -> None:
-    """Add one branch of ``profile``; a big village or community becomes a 党总支 of branches."""
-    name, situation, units, places = _describe(rng, used, c, profile)
+def _add_branch(rng: random.Random, orgs: list[SyntheticOrg], used: set[str], c: Committee,
+                profile: str, size: int, general: bool = False) -> None:
+    """Add one branch of ``profile``; a big village or community (or one ``general`` says so)
+    becomes a 党总支 of branches."""
+    name, situation, units, places = describe(rng, used, c, profile)
     org_type = "632" if profile == "joint" else "631"
-    if profile in ("village", "community") and size > 60 and rng.random() < 0.3:
+    if profile in ("village", "community") and (
+            general or (size > 60 and rng.random() < 0.3)):
         units[0]["party_org_status"] = "12"
         stem = name.removeprefix("中共").removesuffix("支部委员会")
         general = _org(rng, orgs, c.index, name.replace("支部委员会", "总支部委员会"), "621",
                        situation, units, c, places, profile)
         parts = rng.randint(2, 3)
         for k in range(parts):
-            sub = f"中共{stem}第{_NUMERALS[k]}支部委员会"
+            sub = f"中共{stem}第{NUMERALS[k]}支部委员会"
             used.add(sub)
             part = size // parts + (1 if k < size % parts else 0)
             _org(rng, orgs, general.index, sub, "631", SAME_AS_PARENT, [], c, places, profile,
@@ -200,7 +221,7 @@ def _add_branch(rng: random.Random, orgs: list[SyntheticOrg], used: set[str], c:
 
 
 def _org(rng: random.Random, orgs: list[SyntheticOrg], parent: int, name: str, org_type: str,
-         situation: str, units: list[dict[str, str]], c: _Committee, places: tuple[str, ...],
+         situation: str, units: list[dict[str, str]], c: Committee, places: tuple[str, ...],
          profile: str, size: int = 0) -> SyntheticOrg:
     male = rng.random() < 0.7
     ethnicity = people.ethnicity(rng, c.region[:2])
@@ -214,70 +235,3 @@ def _org(rng: random.Random, orgs: list[SyntheticOrg], parent: int, name: str, o
         secretary_male=male, secretary_ethnicity=ethnicity)
     orgs.append(org)
     return org
-
-
-def _describe(rng: random.Random, used: set[str], c: _Committee, profile: str
-              ) -> tuple[str, str, list[dict[str, str]], tuple[str, ...]]:
-    """Return a branch's name, unit situation, units and its members' villages or roads."""
-    if profile == "village":
-        village = _unique(used, lambda: f"{c.stem}{people.village_name(rng)}村")
-        unit = _unit(village + "民委员会", "15", NO_UNIT_CODE)
-        return f"中共{village}支部委员会", LEGAL_ENTITY, [unit], (village.removeprefix(c.stem),)
-    if profile == "community":
-        community = _unique(used, lambda: f"{c.stem}{people.place(rng)}社区")
-        unit = _unit(community + "居民委员会", "12" if c.kind == "street" else "14", NO_UNIT_CODE)
-        return f"中共{community}支部委员会", LEGAL_ENTITY, [unit], c.roads
-    if profile in ("organ", "retired", "department"):
-        word = {"organ": "机关", "retired": "离退休干部"}.get(profile)
-        name = _unique(used, lambda: f"中共{c.stem}{word or rng.choice(pools.DEPARTMENTS)}"
-                       f"{'' if rng.random() < 0.6 else _ordinal(rng)}支部委员会")
-        rural = c.kind == "town" and profile == "retired"
-        return name, SAME_AS_PARENT, [], c.villages if rural else c.roads
-    if profile == "joint":
-        count = rng.choices((2, 3, 4, 5), (35, 35, 20, 10))[0]
-        units = [_firm(rng, used, c, "2") for _ in range(count)]
-        c.joints += 1
-        name = f"中共{c.stem}非公有制企业{_chinese_ordinal(c.joints)}联合支部委员会"
-        used.add(name)
-        return name, JOINT_UNITS, units, c.roads
-    if profile in ("institution", "social"):
-        unit_name = _unique(used, lambda: _institution(rng, c, profile))
-        kind, unit_type = ("12", "3") if profile == "institution" else ("51", "5")
-        unit = _unit(unit_name, unit_type, people.uscc(rng, kind, c.region, modern=False))
-        return f"中共{unit_name}支部委员会", LEGAL_ENTITY, [unit], c.roads
-    unit = _firm(rng, used, c, "13", state=profile == "subsidiary")  # enterprise, subsidiary
-    return f"中共{unit['name']}支部委员会", LEGAL_ENTITY, [unit], c.roads
-
-
-def _ordinal(rng: random.Random) -> str:
-    """Return 第一 … 第三十, the small numbers likelier."""
-    return _chinese_ordinal(rng.randint(1, 10) if rng.random() < 0.7 else rng.randint(1, 30))
-
-
-def _chinese_ordinal(n: int) -> str:
-    """Return 第一 … 第九十九."""
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else _NUMERALS[tens - 1] + "十")
-    return f"第{head}{_NUMERALS[ones - 1] if ones else ''}"
-
-
-def _unit(name: str, unit_type: str, code: str, status: str = "13") -> dict[str, str]:
-    return {"name": name, "unit_type": unit_type, "party_org_status": status, "unit_code": code}
-
-
-def _firm(rng: random.Random, used: set[str], c: _Committee, status: str, state: bool = False
-          ) -> dict[str, str]:
-    name = _unique(used, lambda: people.firm_name(rng, c.area))
-    # About one firm in ten still shows its old 9-character organisation code.
-    code = people.org_code(rng, modern=False) if rng.random() < 0.1 else people.uscc(
-        rng, "91", c.region, modern=not state)
-    return _unit(name, "21" if state else "23", code, status)
-
-
-def _institution(rng: random.Random, c: _Committee, profile: str) -> str:
-    if profile == "social":
-        return f"{c.area}{people.place(rng)}{rng.choice(pools.SOCIAL_ORGS)}"
-    seat = c.stem if c.kind != "group" else c.area
-    if rng.random() < 0.6:
-        seat += people.place(rng)
-    return seat + rng.choice(("中心小学", "中学", "卫生院", "社区卫生服务中心", "幼儿园", "文化站"))

@@ -15,7 +15,13 @@ from sqlalchemy import func, insert, select
 
 from service.extensions import db
 from service.models import AdminUser, Member, MemberVersion, Org
-from service.models.admin_user import BRANCH_ADMIN, COMMITTEE_ADMIN, ROLES
+from service.models.admin_user import (
+    BRANCH_ADMIN,
+    COLLECTOR,
+    COMMITTEE_ADMIN,
+    ORG_DEPARTMENT,
+    ROLES,
+)
 from service.records.synthetic import SyntheticRoster
 from service.records.synthetic_orgs import SyntheticOrg
 from service.roster import history
@@ -23,11 +29,12 @@ from service.roster.members import COLUMN_KEYS, bulk_row
 from service.roster.orgs import create_org
 
 SOURCE = "demo"
-DEMO_PASSWORD = "demo1234"  # printed by the CLI: demo databases only
+DEMO_PASSWORD = "demo-confirm"  # printed by the CLI: demo databases only
 BATCH = 1000
 # werkzeug's scrypt takes a noticeable fraction of a second per hash, so only a handful.
 MAX_COMMITTEE_ACCOUNTS = 5
-BRANCH_ACCOUNTS = 3
+COMMITTEE_TYPE = "611"  # 党委
+WALK_BRANCH_SIZE = 5  # the branch admin's branch has a few members to confirm, dispute, call
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,18 @@ def roster_size() -> int:
 def has_orgs() -> bool:
     """Tell whether any org exists."""
     return db.session.scalar(select(Org.id).limit(1)) is not None
+
+
+def campaign_orgs() -> list[Org]:
+    """Return the orgs a demo campaign each: the 党委 under the first top org, or that top
+    org itself when it has none (a database seeded by hand)."""
+    top = db.session.scalar(select(Org).where(Org.parent_id.is_(None)).order_by(Org.id).limit(1))
+    if top is None:
+        return []
+    committees = list(db.session.scalars(
+        select(Org).where(Org.parent_id == top.id, Org.org_type == COMMITTEE_TYPE)
+        .order_by(Org.id)))
+    return committees or [top]
 
 
 def seed_orgs(roster: SyntheticRoster) -> dict[int, int]:
@@ -99,27 +118,54 @@ def _insert(items: list[tuple[SyntheticOrg, dict[str, Any]]], org_ids: dict[int,
     return len(rows)
 
 
-def seed_accounts(roster: SyntheticRoster, org_ids: dict[int, int]) -> list[DemoAccount]:
-    """Add committee admins for the first committees and branch admins for the first branches.
+def demo_password(minimum: int) -> str:
+    """Return the demo accounts' password, lengthened with digits to ``minimum`` characters."""
+    extra = max(0, minimum - len(DEMO_PASSWORD))
+    return DEMO_PASSWORD + "".join(str(n % 10) for n in range(1, extra + 1))
+
+
+def planned_accounts(roster: SyntheticRoster) -> list[tuple[str, str, SyntheticOrg]]:
+    """Return (username, role, org) of the demo sign-ins for a roster.
+
+    The organisation department over the top org; an admin for each of the first committees;
+    in the first committee, branch admins for a plain 党支部, a 联合党支部 and a branch under a
+    党总支 (whichever it has), and a collector beside the first branch admin.
+    """
+    committees = roster.committees()
+    first = committees[0].index
+    under = {first} | {o.index for o in roster.orgs if o.parent == first}  # with its 党总支
+    mine = [b for b in roster.branches() if b.parent in under]
+    plain = next((b for b in mine if b.org_type == "631" and b.parent == first
+                  and b.size >= WALK_BRANCH_SIZE), mine[0])
+    joint = next((b for b in mine if b.org_type == "632"), None)
+    general = next((b for b in mine if b.parent != first), None)
+    branches = {b.index: b for b in (plain, joint, general) if b is not None}  # no repeats
+    wanted: list[tuple[str, str, SyntheticOrg]] = [("orgdept", ORG_DEPARTMENT, roster.top)]
+    wanted += [("admin" if n == 1 else f"admin{n}", COMMITTEE_ADMIN, c)
+               for n, c in enumerate(committees[:MAX_COMMITTEE_ACCOUNTS], 1)]
+    wanted += [(f"branch{n}", BRANCH_ADMIN, b) for n, b in enumerate(branches.values(), 1)]
+    wanted.append(("collector", COLLECTOR, plain))
+    return wanted
+
+
+def seed_accounts(roster: SyntheticRoster, org_ids: dict[int, int], password: str
+                  ) -> list[DemoAccount]:
+    """Add the demo sign-ins (``planned_accounts``), each with ``password``.
 
     Usernames already taken are skipped; the accounts actually created are returned.
     """
-    committees = [o for o in roster.orgs if o.parent is None][:MAX_COMMITTEE_ACCOUNTS]
-    first = committees[0].index
-    branches = [o for o in roster.branches() if o.parent == first][:BRANCH_ACCOUNTS]
-    wanted = [(("admin" if n == 1 else f"admin{n}"), COMMITTEE_ADMIN, o)
-              for n, o in enumerate(committees, 1)]
-    wanted += [(f"branch{n}", BRANCH_ADMIN, o) for n, o in enumerate(branches, 1)]
+    wanted = planned_accounts(roster)
     taken = set(db.session.scalars(
         select(AdminUser.username).where(AdminUser.username.in_([w[0] for w in wanted]))))
     accounts = []
     for username, role, plan in wanted:
         if username in taken:  # an account made by hand earlier is left alone
             continue
-        user = AdminUser(username=username, display_name=f"{plan.contact}（演示）", role=role,
+        person = plan.secretary if role == COLLECTOR else plan.contact
+        user = AdminUser(username=username, display_name=f"{person}（演示）", role=role,
                          org_id=org_ids[plan.index])
-        user.set_password(DEMO_PASSWORD)
+        user.set_password(password)
         db.session.add(user)
-        accounts.append(DemoAccount(username, DEMO_PASSWORD, ROLES[role], plan.name))
+        accounts.append(DemoAccount(username, password, ROLES[role], plan.name))
     db.session.flush()
     return accounts
