@@ -170,7 +170,7 @@ class Config:
     ADMIN_PASSWORD_MIN_LENGTH = 10
     # rows per page in admin lists (members, queues); bigger pages slow 100k rosters.
     ADMIN_PAGE_SIZE = 50
-    # largest request body (uploads: recordings up to 50MB, see campaign.attachments).
+    # largest request body (uploads: recordings up to 50MB, see evidence.attachments).
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     # where web imports keep the upload (deleted when the job ends: it holds ID
     # numbers) and the error report; None = instance/imports.

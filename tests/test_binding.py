@@ -8,9 +8,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from service.bot import bind_member
-from service.campaign import ledger
 from service.campaign.outstanding import member_for_openid
-from service.campaign.verification import verify_chain
+from service.evidence import ledger
+from service.evidence.verification import verify_chain
 from service.extensions import db
 from service.models import AuditLog, ChannelBinding, EvidenceEntry, Member
 from service.models.channel import BY_QR_MEMBER, BY_QR_POSTER, WECHAT_OA

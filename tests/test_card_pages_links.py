@@ -9,8 +9,8 @@ from flask import Flask
 
 from service.bot.links import dispute_link
 from service.bot.shortlinks import MissLimiter
-from service.campaign import ledger
 from service.clock import now_utc
+from service.evidence import ledger
 from service.extensions import db
 from service.models import Card, OutboxMessage
 from service.models.campaign import LINK_SLUG_LENGTH, new_link_slug

@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from service.bot.links import load_binding_token
-from service.campaign import ledger
+from service.evidence import ledger
 from service.extensions import db
 from service.models import ChannelBinding
 from service.models.inbox import QUEUED

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from service import audit
 from service.bot import otp, throttle
 from service.bot.links import binding_link
-from service.campaign import ledger
 from service.campaign.outstanding import member_for_openid
 from service.clock import now_utc
 from service.errors import ServiceError
+from service.evidence import ledger
 from service.extensions import db
 from service.models import ChannelBinding, Member, Org
 from service.models.channel import (

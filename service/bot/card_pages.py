@@ -16,11 +16,12 @@ from werkzeug.wrappers import Response
 from service import audit
 from service.bot import card_status, card_view, csrf, dispute_form, shortlinks
 from service.bot.member_session import verified_how, verified_member_id
-from service.campaign import consent, corrections, workflow
+from service.campaign import corrections, workflow
 from service.campaign.cards import TOKEN_SALT, card_content, card_token, load_card_token
 from service.campaign.states import InvalidTransition, StaleCard, membership
 from service.campaign.transaction import run_unit
 from service.errors import ServiceError
+from service.evidence import consent
 from service.extensions import db
 from service.models import Card
 from service.models.campaign import DISPUTED, OPEN, PENDING, SETTLED_STATES, UNREACHABLE

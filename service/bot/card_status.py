@@ -8,9 +8,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from service.campaign import ledger
-from service.campaign.annotation import CHANNEL_LABELS, METHOD_LABELS
 from service.clock import to_local
+from service.evidence import ledger
+from service.evidence.annotation import CHANNEL_LABELS, METHOD_LABELS
 from service.extensions import db
 from service.models import CampaignMember, Card, CorrectionRequest, EvidenceEntry
 from service.models.correction import ACCEPTED, OPEN, REJECTED

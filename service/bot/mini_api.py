@@ -21,12 +21,13 @@ from service.bot import bind_member, mini_input, mini_session
 from service.bot.mini_card import card_items
 from service.bot.mini_openapi import document
 from service.bot.page_guard import client
-from service.campaign import consent, corrections, workflow
-from service.campaign.ledger import evidence_id
+from service.campaign import corrections, workflow
 from service.campaign.outstanding import awaiting, member_for_openid, memberships
 from service.campaign.states import StaleCard
 from service.campaign.transaction import run_unit
 from service.errors import Conflict, Forbidden, ServiceError
+from service.evidence import consent
+from service.evidence.ledger import evidence_id
 from service.extensions import db
 from service.models import CampaignMember, Card, Member
 from service.models.campaign import STATE_LABELS

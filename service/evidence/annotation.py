@@ -7,8 +7,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from service.campaign import ledger
 from service.clock import format_local
+from service.evidence import ledger
 from service.extensions import db
 from service.models import CampaignMember, EvidenceEntry
 from service.models.campaign import SETTLED_STATES

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from service.campaign import blobs
 from service.errors import ServiceError
+from service.evidence import blobs
 from service.extensions import db
 from service.models import Attachment
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from service.campaign import blobs
-from service.campaign.canonical import canonical_json, sha256_hex
-from service.campaign.ledger import HEAD_ID, evidence_id
+from service.evidence import blobs
+from service.evidence.canonical import canonical_json, sha256_hex
+from service.evidence.ledger import HEAD_ID, evidence_id
 from service.extensions import db
 from service.models import EvidenceEntry, EvidenceHead
 from service.models.evidence import GENESIS_HASH

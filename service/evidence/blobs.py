@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from service.campaign.canonical import sha256_hex
+from service.evidence.canonical import sha256_hex
 
 
 def evidence_dir() -> Path:

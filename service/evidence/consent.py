@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from service.campaign import ledger
-from service.campaign.canonical import sha256_hex
+from service.evidence import ledger
+from service.evidence.canonical import sha256_hex
 from service.extensions import db
 from service.models import Card, EvidenceEntry
 

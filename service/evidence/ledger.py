@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from service.campaign import blobs
-from service.campaign.canonical import canonical_json, sha256_hex
 from service.clock import now_utc
+from service.evidence import blobs
+from service.evidence.canonical import canonical_json, sha256_hex
 from service.extensions import db
 from service.models import Attachment, Card, EvidenceEntry, EvidenceHead
 from service.models.evidence import GENESIS_HASH
