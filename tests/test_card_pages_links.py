@@ -14,7 +14,8 @@ from service.evidence import ledger
 from service.extensions import db
 from service.models import Card, OutboxMessage
 from service.models.campaign import LINK_SLUG_LENGTH, new_link_slug
-from service.notify.messages import card_link, compose
+from service.links import card_link
+from service.notify.messages import compose
 from tests.card_page_helpers import carded, count
 
 

@@ -14,7 +14,7 @@ from service.campaign.outstanding import awaiting
 from service.extensions import db
 from service.models import Card, ChannelBinding, Member
 from service.models.channel import BY_ADMIN, WECHAT_OA
-from service.notify.messages import card_link
+from service.links import card_link
 from tests.binding_helpers import path_of, text
 from tests.fakes.wechat import FakeWeChat, wechat_config
 from tests.workflow_helpers import started

@@ -22,7 +22,7 @@ from service.models import CampaignMember, ChannelBinding, Member
 from service.models.campaign import DISPUTED, STATE_LABELS
 from service.models.inbox import HANDLED, IGNORED, QUEUED
 from service.notify import receipts
-from service.notify.messages import card_link
+from service.links import card_link
 
 CHANNEL = "wechat_oa"
 HELP = ("可以回复以下文字：\n“确认”——确认您的党员信息无误\n“有误”——说明哪一项信息需要修改\n"

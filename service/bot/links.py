@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from service.errors import ServiceError
 from service.models import Card
-from service.notify.messages import card_link, public_base
+from service.links import card_link, public_base
 
 BIND_SALT = "bind-link"
 BIND_MAX_AGE = 30 * 60

@@ -20,15 +20,15 @@ from sqlalchemy import func, select, update
 
 from service.bot import throttle
 from service.clock import now_utc
-from service.crypto import blind_index, cipher
+from service.crypto import blind_index
 from service.errors import Conflict, ServiceError
 from service.extensions import db
 from service.models import Member, OtpCode
 from service.models.outbox import OTP
 from service.notify import outbox, router
+from service.notify.messages import otp_payload
 from service.records.phones import mask_phone
 
-CODE_PURPOSE = "otp.code"  # the outbox payload's encryption purpose
 _DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
@@ -113,9 +113,8 @@ def issue(member: Member, *, purpose: str, context: str) -> Issued:
                   attempts=0, created_at=now)
     db.session.add(row)
     db.session.flush()
-    outbox.enqueue(OTP, channel=channel, key=f"otp:{row.id}", member_id=member.id, payload={
-        "code_id": row.id, "code": cipher().encrypt(code, CODE_PURPOSE),
-        "minutes": _setting("OTP_TTL_SECONDS") // 60})
+    outbox.enqueue(OTP, channel=channel, key=f"otp:{row.id}", member_id=member.id,
+                   payload=otp_payload(row.id, code, _setting("OTP_TTL_SECONDS") // 60))
     return Issued(row.id, mask_phone(member.mobile), expires)
 
 
@@ -157,11 +156,3 @@ def check(member_id: int, *, purpose: str, context: str, code: str) -> Checked:
     throttle.clear(key)
     return Checked(True, code_id=row.id)
 
-
-def code_for_message(payload: dict[str, object]) -> str | None:
-    """Return the code an outbox payload carries, or None if it can no longer be used (expired,
-    replaced by a newer code, or killed by a lockout): such a code is not worth an SMS."""
-    row = db.session.get(OtpCode, int(str(payload.get("code_id"))))
-    if row is None or row.used_at is not None or row.expires_at <= now_utc():
-        return None
-    return cipher().decrypt(str(payload["code"]), CODE_PURPOSE)

@@ -1,27 +1,10 @@
-"""The console channel for `make demo`: a send is shown on a local page instead of a phone.
-
-The messages are the outbox rows themselves (channel "console", sent), composed again for the
-page, so nothing new is stored. The page exists only where "console" is among the channels.
-"""
+"""The console channel for `make demo`: it accepts every send, and console_page shows them."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, abort, render_template
-from sqlalchemy import select
-
-from service.extensions import db
-from service.models import OutboxMessage
-from service.models.outbox import DELIVERED, SENT, STATE_LABELS
 from service.notify.channel import Outgoing, SendResult
-from service.notify.messages import compose
-from service.notify.router import ladder
 
 NAME = "console"
-PAGE_SIZE = 200
-
-bp = Blueprint("console", __name__)
 
 
 class ConsoleChannel:
@@ -40,24 +23,3 @@ class ConsoleChannel:
 
     def send_otp(self, msg: Outgoing) -> SendResult:
         return SendResult(f"console-{msg.outbox_id}")
-
-
-@bp.get("/console")
-def messages() -> str:
-    """List the latest messages the console channel sent, newest first."""
-    if NAME not in ladder():
-        abort(404)
-    rows = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.channel == NAME,
-                                    OutboxMessage.state.in_((SENT, DELIVERED)))
-        .order_by(OutboxMessage.id.desc()).limit(PAGE_SIZE)).all()
-    shown = []
-    for row in rows:
-        try:
-            msg = compose(row)
-        except LookupError:
-            continue  # the member or card is gone; nothing to show
-        # Link within this server, whatever PUBLIC_BASE_URL says the phones would see.
-        href = urlsplit(msg.link).path if msg.link else None
-        shown.append((row, msg, STATE_LABELS[row.state], href))
-    return render_template("console.html", shown=shown)
