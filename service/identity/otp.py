@@ -18,11 +18,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from service.bot import throttle
 from service.clock import now_utc
 from service.crypto import blind_index
 from service.errors import Conflict, ServiceError
 from service.extensions import db
+from service.identity import throttle
 from service.models import Member, OtpCode
 from service.models.outbox import OTP
 from service.notify import outbox, router

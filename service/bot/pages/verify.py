@@ -12,12 +12,13 @@ import re
 from flask import Blueprint, redirect, render_template, request, session
 from werkzeug.wrappers import Response
 
-from service.bot import member_session, otp, shortlinks
-from service.bot.page_guard import check_csrf, csrf_token, safe_next
+from service.bot.pages import shortlinks
+from service.bot.pages.guard import check_csrf, csrf_token, safe_next
 from service.campaign.cards import load_card_token
 from service.campaign.transaction import run_unit
 from service.errors import NotFound, ServiceError
 from service.extensions import db
+from service.identity import member_session, otp
 from service.models import Member
 from service.models.member_auth import VERIFY
 from service.records.phones import mask_phone

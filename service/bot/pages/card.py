@@ -14,8 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from service import audit
-from service.bot import card_status, card_view, csrf, dispute_form, shortlinks
-from service.bot.member_session import verified_how, verified_member_id
+from service.bot.pages import card_status, card_view, csrf, dispute_form, shortlinks
 from service.campaign import corrections, workflow
 from service.campaign.cards import TOKEN_SALT, card_content, card_token, load_card_token
 from service.campaign.states import InvalidTransition, StaleCard, membership
@@ -23,12 +22,13 @@ from service.campaign.transaction import run_unit
 from service.errors import ServiceError
 from service.evidence import consent
 from service.extensions import db
+from service.identity.member_session import verified_how, verified_member_id
 from service.models import Card
 from service.models.campaign import DISPUTED, OPEN, PENDING, SETTLED_STATES, UNREACHABLE
 
 bp = Blueprint("card_pages", __name__)
 csrf.install(bp)
-VERIFY_PATH = "/verify"  # the one-time SMS code page (service.bot.binding)
+VERIFY_PATH = "/verify"  # the one-time SMS code page (service.bot.pages.verify)
 ANSWERABLE = (PENDING, UNREACHABLE)
 
 

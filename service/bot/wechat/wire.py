@@ -22,7 +22,7 @@ from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException
 from wechatpy.replies import TextReply
 
-from service.bot.wechat_push import WeChatPush
+from service.bot.wechat.push import WeChatPush
 
 _DECLARATIONS = re.compile(r"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)", re.IGNORECASE)
 _ENCODING = re.compile(r"<\?xml[^>]*encoding\s*=\s*[\"']([^\"']+)", re.IGNORECASE)

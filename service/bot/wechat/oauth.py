@@ -16,13 +16,13 @@ from datetime import datetime
 from flask import Blueprint, current_app, redirect, render_template, request, session
 from werkzeug.wrappers import Response
 
-from service.bot import member_session
-from service.bot.links import card_path, public_base
-from service.bot.page_guard import safe_next
+from service.bot.pages.guard import safe_next
 from service.campaign.outstanding import awaiting, disputed, member_for_openid
 from service.clock import now_utc
 from service.errors import Forbidden, ServiceError
 from service.extensions import db
+from service.identity import member_session
+from service.links import card_path, public_base
 from service.models import Card
 from service.models.channel import WECHAT_OA
 from service.notify.channel import SendError

@@ -16,9 +16,8 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from service.bot import commands, inbox
-from service.bot.push_guard import read_body
-from service.bot.wechat_xml import (
+from service.bot.wechat import commands
+from service.bot.wechat.wire import (
     Account,
     Refused,
     check_signature,
@@ -28,6 +27,8 @@ from service.bot.wechat_xml import (
     to_push,
 )
 from service.campaign.transaction import run_unit
+from service.inbound import inbox
+from service.inbound.push_guard import read_body
 from service.models.inbox import WECHAT_OA
 
 bp = Blueprint("wechat_callback", __name__)

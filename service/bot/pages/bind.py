@@ -11,13 +11,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.wrappers import Response
 
-from service.bot import bind_member, member_session
-from service.bot.links import card_path, load_binding_token
-from service.bot.page_guard import check_csrf, client, csrf_token
+from service.bot.pages.guard import check_csrf, client, csrf_token
 from service.campaign.outstanding import awaiting
 from service.campaign.transaction import run_unit
 from service.errors import ServiceError
 from service.extensions import db
+from service.identity import binding, member_session
+from service.identity.binding_links import load_binding_token
+from service.links import card_path
 from service.models import Card, Org
 
 bp = Blueprint("bind", __name__)
@@ -28,19 +29,19 @@ def page(token: str) -> str | Response:
     """Show the binding form; send the code (action=send) or bind (action=bind)."""
     data = load_binding_token(token)
     channel, openid, scene = data["channel"], data["openid"], data["scene"]
-    bind_member.parse_scene(scene)  # refuse a malformed scene before anything else
+    binding.parse_scene(scene)  # refuse a malformed scene before anything else
     form = {"name": request.form.get("name", ""), "id_tail": request.form.get("id_tail", "")}
     error = notice = None
     step = "details"
     if request.method == "POST":
         check_csrf()
         try:
-            claim = bind_member.parse_claim(form["name"], form["id_tail"])
+            claim = binding.parse_claim(form["name"], form["id_tail"])
         except ServiceError as exc:
             claim, error = None, exc.message
         if claim is not None and request.form.get("action") == "send":
             try:
-                result = run_unit(lambda: bind_member.request_code(channel, openid, scene, claim))
+                result = run_unit(lambda: binding.request_code(channel, openid, scene, claim))
                 notice, error = (result.message, None) if result.ok else (None, result.message)
                 step = "code" if result.ok else "details"
             except ServiceError as exc:
@@ -48,7 +49,7 @@ def page(token: str) -> str | Response:
         elif claim is not None:
             ip, agent = client()
             code = request.form.get("code", "")
-            result = run_unit(lambda: bind_member.complete(
+            result = run_unit(lambda: binding.complete(
                 channel, openid, scene, claim, code, ip=ip, user_agent=agent))
             if result.ok and result.member is not None:
                 return _done(result.member.id, channel, openid, result.repeated)
@@ -68,14 +69,14 @@ def _done(member_id: int, channel: str, openid: str, repeated: bool) -> str:
 
 
 def _scene_org(scene: str) -> Org | None:
-    kind, ident = bind_member.parse_scene(scene)
+    kind, ident = binding.parse_scene(scene)
     return db.session.get(Org, ident) if kind == "o" else None
 
 
 @bp.get("/bind/start/<scene>")
 def start(scene: str) -> str:
     """Explain how to bind: follow the official account, then scan or send 绑定 there."""
-    kind, ident = bind_member.parse_scene(scene)
+    kind, ident = binding.parse_scene(scene)
     org = db.session.get(Org, ident) if kind == "o" else None
     return render_template("bind/start.html", org=org,
                            account=current_app.config["WECHAT_OA_NAME"])

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from service.bot.links import public_base
 from service.errors import ServiceError
+from service.links import public_base
 from service.models import Member, Org
 from service.notify.channel import SendError
 from service.notify.wechat_client import oa_client

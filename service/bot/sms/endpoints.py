@@ -18,10 +18,11 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify
 
-from service.bot import inbox, sms_push, sms_replies
-from service.bot.inbox import Outcome
-from service.bot.push_guard import read_body, require_token
+from service.bot.sms import push
 from service.campaign.transaction import run_unit
+from service.inbound import inbox, sms_replies
+from service.inbound.inbox import Outcome
+from service.inbound.push_guard import read_body, require_token
 from service.models.inbox import HANDLED, IGNORED, SMS_ALIYUN, SMS_TENCENT
 from service.notify import receipts
 
@@ -41,34 +42,34 @@ RECEIPT_NOTES = {
 
 @bp.post("/aliyun/receipt")
 def aliyun_receipt() -> Any:
-    return _receipts(SMS_ALIYUN, sms_push.aliyun_receipts)
+    return _receipts(SMS_ALIYUN, push.aliyun_receipts)
 
 
 @bp.post("/tencent/receipt")
 def tencent_receipt() -> Any:
-    return _receipts(SMS_TENCENT, sms_push.tencent_receipts)
+    return _receipts(SMS_TENCENT, push.tencent_receipts)
 
 
 @bp.post("/aliyun/reply")
 def aliyun_reply() -> Any:
-    return _replies(SMS_ALIYUN, sms_push.aliyun_replies)
+    return _replies(SMS_ALIYUN, push.aliyun_replies)
 
 
 @bp.post("/tencent/reply")
 def tencent_reply() -> Any:
-    return _replies(SMS_TENCENT, sms_push.tencent_replies)
+    return _replies(SMS_TENCENT, push.tencent_replies)
 
 
 def _load(source: str, read: Callable[[Any], list[Any]]) -> list[Any] | Any:
     require_token("SMS_PUSH_TOKEN")
     body = read_body(int(current_app.config.get("SMS_PUSH_MAX_BYTES", 1 << 20)))
     try:
-        return read(sms_push.load(body))
-    except sms_push.BadPush:
+        return read(push.load(body))
+    except push.BadPush:
         return jsonify({"code": 400, "message": "推送内容格式不正确"}), 400
 
 
-def _receipts(source: str, read: Callable[[Any], list[sms_push.ReceiptItem]]) -> Any:
+def _receipts(source: str, read: Callable[[Any], list[push.ReceiptItem]]) -> Any:
     items = _load(source, read)
     if not isinstance(items, list):
         return items
@@ -86,7 +87,7 @@ def _receipts(source: str, read: Callable[[Any], list[sms_push.ReceiptItem]]) ->
     return _answer(source, tally)
 
 
-def _receipt(item: sms_push.ReceiptItem) -> Outcome:
+def _receipt(item: push.ReceiptItem) -> Outcome:
     if item.receipt is None:
         return Outcome(IGNORED, "无法读取的回执")
     result, row = receipts.apply(item.receipt, payload=item.raw.encode())
@@ -94,7 +95,7 @@ def _receipt(item: sms_push.ReceiptItem) -> Outcome:
     return Outcome(status, RECEIPT_NOTES[result], row.member_id if row else None)
 
 
-def _replies(source: str, read: Callable[[Any], list[sms_push.ReplyItem]]) -> Any:
+def _replies(source: str, read: Callable[[Any], list[push.ReplyItem]]) -> Any:
     items = _load(source, read)
     if not isinstance(items, list):
         return items
@@ -105,7 +106,7 @@ def _replies(source: str, read: Callable[[Any], list[sms_push.ReplyItem]]) -> An
                          reply_channel=source)
         _, outcome = run_unit(partial(
             inbox.record_once, source, item.dedupe_key, kind="reply", raw=item.raw,
-            sender_bidx=sms_push.phone_index(item.phone), handle=handle))
+            sender_bidx=push.phone_index(item.phone), handle=handle))
         tally[outcome.status if outcome else "repeat"] += 1
     log.info("%s replies: %s", source, dict(tally))
     return _answer(source, tally)

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from service import audit
-from service.bot import otp, throttle
-from service.bot.links import binding_link
 from service.campaign.outstanding import member_for_openid
 from service.clock import now_utc
 from service.errors import ServiceError
 from service.evidence import ledger
 from service.extensions import db
+from service.identity import otp, throttle
+from service.identity.binding_links import binding_link
 from service.models import ChannelBinding, Member, Org
 from service.models.channel import (
     BY_MINI_LOGIN,

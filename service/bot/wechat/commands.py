@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from service.bot import replies
-from service.bot.inbox import Outcome
-from service.bot.links import binding_link, dispute_link
-from service.bot.wechat_push import WeChatPush
+from service.bot.wechat.push import WeChatPush
 from service.campaign import outstanding, workflow
 from service.campaign.states import StaleCard
 from service.errors import ServiceError
 from service.extensions import db
+from service.identity.binding_links import binding_link
+from service.inbound import replies
+from service.inbound.inbox import Outcome
+from service.links import card_link, dispute_link
 from service.models import CampaignMember, ChannelBinding, Member
 from service.models.campaign import DISPUTED, STATE_LABELS
 from service.models.inbox import HANDLED, IGNORED, QUEUED
 from service.notify import receipts
-from service.links import card_link
 
 CHANNEL = "wechat_oa"
 HELP = ("可以回复以下文字：\n“确认”——确认您的党员信息无误\n“有误”——说明哪一项信息需要修改\n"

@@ -1,4 +1,4 @@
-"""Links we hand to members: the card page, its dispute form, and the binding page.
+"""Binding links: the page where the holder of a WeChat openid proves which member they are.
 
 Binding links carry the openid the member is binding, signed and short-lived, so a link
 forwarded to someone else expires before it can be misused and cannot be altered.
@@ -7,27 +7,15 @@ forwarded to someone else expires before it can be misused and cannot be altered
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from service.errors import ServiceError
-from service.models import Card
-from service.links import card_link, public_base
+from service.links import public_base
 
 BIND_SALT = "bind-link"
 BIND_MAX_AGE = 30 * 60
-
-
-def card_path(card: Card) -> str:
-    """Return the site-relative path of the member's link for ``card`` (for redirects)."""
-    return urlsplit(card_link(card)).path
-
-
-def dispute_link(card: Card) -> str:
-    """Return the page where the member says which fields of ``card`` are wrong."""
-    return f"{card_link(card)}/dispute"
 
 
 def _binder() -> URLSafeTimedSerializer:

@@ -14,7 +14,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from service.bot.card_view import CODED, DATE_KEYS, FLAG_KEYS, display, masked_value
+from service.bot.pages.card_view import CODED, DATE_KEYS, FLAG_KEYS, display, masked_value
 from service.clock import today_local
 from service.records import divisions
 from service.records.fields import (

@@ -3,7 +3,7 @@
 Same use cases and evidence as the card page, with ``channel="miniprogram"`` and
 ``identity="bound_openid"``. Every answer is ``{"success": true, "data": …}`` or
 ``{"success": false, "errors": {field: 中文原因}}`` with a 4xx status for the caller's
-mistakes; the bearer token is ours (mini_session), never WeChat's session_key.
+mistakes; the bearer token is ours (bearer.py), never WeChat's session_key.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from service.bot import bind_member, mini_input, mini_session
-from service.bot.mini_card import card_items
-from service.bot.mini_openapi import document
-from service.bot.page_guard import client
+from service.bot.mini import bearer, body
+from service.bot.mini.card import card_items
+from service.bot.mini.openapi import document
+from service.bot.pages.guard import client
 from service.campaign import corrections, workflow
 from service.campaign.outstanding import awaiting, member_for_openid, memberships
 from service.campaign.states import StaleCard
@@ -29,6 +29,7 @@ from service.errors import Conflict, Forbidden, ServiceError
 from service.evidence import consent
 from service.evidence.ledger import evidence_id
 from service.extensions import db
+from service.identity import binding
 from service.models import CampaignMember, Card, Member
 from service.models.campaign import STATE_LABELS
 from service.models.channel import WECHAT_MP
@@ -78,7 +79,7 @@ def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        openid = mini_session.bearer_openid()
+        openid = bearer.bearer_openid()
         if openid is None:
             response, status = refuse({"auth": "登录已失效，请重新进入小程序"}, 401)
             response.headers["WWW-Authenticate"] = 'Bearer realm="mini"'
@@ -109,7 +110,7 @@ def openapi() -> Response:
 @bp.post("/api/mini/login")
 def login() -> tuple[Response, int]:
     """Exchange a wx.login code for our token (bound or not)."""
-    code = mini_input.text(mini_input.json_body(), "code", "登录凭证", max_len=128)
+    code = body.text(body.json_body(), "code", "登录凭证", max_len=128)
     try:
         answer = mp_client().code2session(str(code))
     except LookupError:
@@ -124,28 +125,28 @@ def login() -> tuple[Response, int]:
     if not openid:
         return refuse({"request": "微信未返回用户标识，请稍后再试"}, 502)
     member = member_for_openid(WECHAT_MP, openid)
-    return ok({"token": mini_session.issue_token(openid),
+    return ok({"token": bearer.issue_token(openid),
                "expires_in": int(current_app.config["MINI_SESSION_SECONDS"]),
                "bound": member is not None, "member": _member_brief(member)})
 
 
-def _claim(data: dict[str, Any]) -> tuple[bind_member.Claim, str]:
-    name = mini_input.text(data, "name", "姓名", max_len=64)
-    tail = mini_input.text(data, "id_tail", "身份证号后六位", max_len=6)
-    scene = mini_input.text(data, "scene", "场景值", max_len=64, required=False) or ""
+def _claim(data: dict[str, Any]) -> tuple[binding.Claim, str]:
+    name = body.text(data, "name", "姓名", max_len=64)
+    tail = body.text(data, "id_tail", "身份证号后六位", max_len=6)
+    scene = body.text(data, "scene", "场景值", max_len=64, required=False) or ""
     try:
-        bind_member.parse_scene(scene)
+        binding.parse_scene(scene)
     except ServiceError as exc:
-        raise mini_input.Invalid({"scene": exc.message}) from exc
-    return bind_member.parse_claim(name, tail), scene
+        raise body.Invalid({"scene": exc.message}) from exc
+    return binding.parse_claim(name, tail), scene
 
 
 @bp.post("/api/mini/bind/code")
 @signed_in
 def bind_code() -> tuple[Response, int]:
     """Send the binding code if name and ID tail match (the answer is the same either way)."""
-    claim, scene = _claim(mini_input.json_body())
-    result = run_unit(lambda: bind_member.request_code(WECHAT_MP, g.openid, scene, claim))
+    claim, scene = _claim(body.json_body())
+    result = run_unit(lambda: binding.request_code(WECHAT_MP, g.openid, scene, claim))
     if not result.ok:
         return refuse({"request": result.message}, 429)
     return ok({"sent": True, "message": result.message})
@@ -155,11 +156,11 @@ def bind_code() -> tuple[Response, int]:
 @signed_in
 def bind() -> tuple[Response, int]:
     """Bind this openid: name + ID tail + the SMS code."""
-    data = mini_input.json_body()
+    data = body.json_body()
     claim, scene = _claim(data)
-    code = mini_input.text(data, "code", "短信验证码", max_len=12)
+    code = body.text(data, "code", "短信验证码", max_len=12)
     ip, agent = client()
-    result = run_unit(lambda: bind_member.complete(WECHAT_MP, g.openid, scene, claim, str(code),
+    result = run_unit(lambda: binding.complete(WECHAT_MP, g.openid, scene, claim, str(code),
                                                    ip=ip, user_agent=agent))
     if not result.ok:
         return refuse({"request": result.message}, 429 if result.locked else 403)
@@ -196,11 +197,11 @@ def card() -> tuple[Response, int]:
 def confirm() -> tuple[Response, int]:
     """Confirm a card as the bound member, bound to its hash; a repeat returns the same proof."""
     member = _member()
-    data = mini_input.json_body()
-    card_id = mini_input.identifier(data, "card_id", "确认卡编号")
-    card_hash = mini_input.text(data, "card_hash", "确认卡摘要", max_len=64, required=False)
+    data = body.json_body()
+    card_id = body.identifier(data, "card_id", "确认卡编号")
+    card_hash = body.text(data, "card_hash", "确认卡摘要", max_len=64, required=False)
     if data.get("consent") is not True:
-        raise mini_input.Invalid({"consent": "请先阅读并同意电子确认声明（consent 应为 true）"})
+        raise body.Invalid({"consent": "请先阅读并同意电子确认声明（consent 应为 true）"})
     found = db.session.get(Card, card_id)
     if found is not None and card_hash and card_hash != found.sha256:
         raise Conflict("您看到的信息已更新，请刷新后核对最新信息再确认", field="card_hash")
@@ -221,14 +222,14 @@ def confirm() -> tuple[Response, int]:
 def dispute() -> tuple[Response, int]:
     """Say which items are wrong and what they should be; it goes to the branch admin."""
     member = _member()
-    data = mini_input.json_body()
-    card_id = mini_input.identifier(data, "card_id", "确认卡编号")
+    data = body.json_body()
+    card_id = body.identifier(data, "card_id", "确认卡编号")
     fields = data.get("fields")
     if not isinstance(fields, dict) or not 1 <= len(fields) <= 30:
-        raise mini_input.Invalid({"fields": "请在 fields 中写明有误的信息项及正确内容"})
-    proposed = {str(k): mini_input.text(fields, k, f"“{str(k)[:20]}”的正确内容", max_len=200)
+        raise body.Invalid({"fields": "请在 fields 中写明有误的信息项及正确内容"})
+    proposed = {str(k): body.text(fields, k, f"“{str(k)[:20]}”的正确内容", max_len=200)
                 for k in fields}
-    note = mini_input.text(data, "note", "说明", max_len=500, required=False)
+    note = body.text(data, "note", "说明", max_len=500, required=False)
     ip, agent = client()
     raw = request.get_data()
     request_row = run_unit(lambda: corrections.dispute(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.bot.mini_input import MAX_ID
+from service.bot.mini.body import MAX_ID
 from service.records.fields import MEMBER_LABELS
 
 _STR = {"type": "string"}

@@ -1,21 +1,25 @@
 """A member's SMS reply: who sent it (the phone on record), which card, and what they answered.
 
-Only a safe match acts: one member on that phone (or a card code that names one of them),
-one outstanding card (or a code naming it), and a reply that reads as exactly one answer.
-Everything else goes to the branch admin's queue with a note saying why — never dropped.
-"1"/"Y" confirms (identity ``sms_phone``); "2"/"N" answers with the dispute link by SMS.
+The SMS door calls ``handle`` for each reply it records once: ``match`` finds the member and
+card (``replies.parse`` reads the words), then "1"/"Y" goes to ``campaign.workflow.confirm``
+(identity ``sms_phone``) and "2"/"N" queues the dispute link by SMS. Only a safe match acts:
+one member on that phone (or a card code that names one of them), one outstanding card (or a
+code naming it), and a reply that reads as exactly one answer. Everything else goes to the
+branch admin's queue with a note saying why — never dropped. The admin's queue, attributing a
+reply to a member, reuses ``queue_dispute_link``.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
-from service.bot import replies
-from service.bot.inbox import Outcome
-from service.bot.links import dispute_link
 from service.campaign import outstanding, workflow
 from service.campaign.states import StaleCard
 from service.errors import ServiceError
+from service.inbound import replies
+from service.inbound.inbox import Outcome
+from service.links import dispute_link
 from service.models import CampaignMember, Member
 from service.models.campaign import SETTLED_STATES
 from service.models.inbox import HANDLED, IGNORED, QUEUED
@@ -27,9 +31,33 @@ IDENTITY = "sms_phone"
 DISPUTE_HINT = "请打开以下链接，说明哪一项信息有误及正确内容："
 
 
+@dataclass(frozen=True)
+class Match:
+    """A reply matched safely: the member, the outstanding card it answers, and the answer."""
+
+    member: Member
+    cm: CampaignMember
+    action: str  # replies.CONFIRM or replies.DISPUTE
+
+
 def handle(source: str, dedupe_key: str, *, phone: str | None, text: str, raw: str,
            provider_id: str | None, reply_channel: str) -> Outcome:
     """Act on one reply and return what happened (status, note, member, branch)."""
+    found = match(phone, text)
+    if isinstance(found, Outcome):
+        return found
+    member, cm = found.member, found.cm
+    where = Outcome(HANDLED, None, member.id, member.org_id)
+    if found.action == replies.CONFIRM:
+        return _confirm(member, cm, raw, provider_id, where)
+    return _send_dispute_link(member, cm, f"{source}:{dedupe_key}", reply_channel, where)
+
+
+def match(phone: str | None, text: str) -> Match | Outcome:
+    """Find who sent the reply (the phone on record), which card it answers and what it says.
+
+    Return the Outcome instead when there is no safe match: the note says why, for the queue.
+    """
     if phone is None:
         return Outcome(QUEUED, "无法识别发信号码，无法对应党员")
     members = outstanding.members_by_phone(phone)
@@ -50,18 +78,14 @@ def handle(source: str, dedupe_key: str, *, phone: str | None, text: str, raw: s
         if len(matches) > 1:
             return Outcome(QUEUED, "回复内容有多种理解，无法判断是确认还是有误", member_id, org_id)
         action, member, cm = next(iter(matches.values()))
-    else:
-        if len(members) > 1:
-            return Outcome(QUEUED, f"该号码登记在{len(members)}名党员名下，回复中没有确认码，"
-                           "无法判断是哪一位", None, org_id)
-        member = members[0]
-        if len(candidates) != 1:
-            return _not_one(member, len(candidates), answer.action == replies.CONFIRM)
-        action, cm = answer.action or "", candidates[0][1]
-    where = Outcome(HANDLED, None, member.id, member.org_id)
-    if action == replies.CONFIRM:
-        return _confirm(member, cm, raw, provider_id, where)
-    return _send_dispute_link(member, cm, f"{source}:{dedupe_key}", reply_channel, where)
+        return Match(member, cm, action)
+    if len(members) > 1:
+        return Outcome(QUEUED, f"该号码登记在{len(members)}名党员名下，回复中没有确认码，"
+                       "无法判断是哪一位", None, org_id)
+    member = members[0]
+    if len(candidates) != 1:
+        return _not_one(member, len(candidates), answer.action == replies.CONFIRM)
+    return Match(member, candidates[0][1], answer.action or "")
 
 
 def _confirm(member: Member, cm: CampaignMember, raw: str, provider_id: str | None,
