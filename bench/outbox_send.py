@@ -38,10 +38,10 @@ from sqlalchemy import func, select, update  # noqa: E402
 
 from bench.quality_report import load  # noqa: E402
 from service import create_app  # noqa: E402
-from service.campaign import ledger  # noqa: E402
 from service.campaign.campaigns import start_campaign  # noqa: E402
-from service.campaign.verification import verify_chain  # noqa: E402
 from service.clock import now_utc  # noqa: E402
+from service.evidence import ledger  # noqa: E402
+from service.evidence.verification import verify_chain  # noqa: E402
 from service.extensions import db  # noqa: E402
 from service.keys import new_key  # noqa: E402
 from service.models import EvidenceEntry, Org, OutboxMessage  # noqa: E402

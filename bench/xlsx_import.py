@@ -29,9 +29,9 @@ from xlsx_bench_common import (  # noqa: E402
     synthetic_records,
 )
 
+from service.campaign import member_import as importing  # noqa: E402
 from service.extensions import db  # noqa: E402
 from service.records.member_sheet import read_members, write_members  # noqa: E402
-from service.roster import importing  # noqa: E402
 
 
 def baseline(path: Path) -> int:

@@ -40,7 +40,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     import service.models  # noqa: F401  (every model registered before migrations look)
     from service.home import bp as home_bp
-    from service.notify.console import bp as console_bp
+    from service.notify.console_page import bp as console_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(console_bp)

@@ -129,18 +129,18 @@ class Config:
     MEMBER_LINK_MAX_AGE = 60 * 24 * 3600
     MEMBER_LINK_MISS_LIMIT = 20
     MEMBER_LINK_MISS_WINDOW = 600
-    # -- one-time SMS codes (service.bot.otp): short-lived, few sends, few guesses, then a lock
+    # -- one-time SMS codes (service.identity.otp): short-lived, few sends, few guesses, then a lock
     OTP_TTL_SECONDS = 600  # a code is good for 10 minutes
     OTP_RESEND_SECONDS = 60  # an elderly member may tap "send" twice; one SMS a minute
     OTP_MAX_PER_HOUR = 5  # codes per phone per hour (Aliyun's own verification-code limit)
     OTP_MAX_FAILURES = 5  # wrong codes (or binding details) before the subject is locked
     OTP_LOCK_SECONDS = 1800  # how long a lock lasts
-    # -- WeChat OAuth and QR codes (service.bot.oauth, service.cli.qr; the app and its bases are
-    #    the WECHAT_* settings of service.notify.wechat_client)
+    # -- WeChat OAuth and QR codes (service.bot.wechat.oauth, service.cli.qr; the app and its
+    #    bases are the WECHAT_* settings of service.notify.wechat_client)
     OAUTH_STATE_SECONDS = 600  # an OAuth round trip left unfinished this long is refused
     WECHAT_OA_NAME = "党员信息确认"  # the official account's name as printed on posters
     WECHAT_QR_EXPIRE_SECONDS = 30 * 24 * 3600  # a member's own QR: temporary, WeChat's maximum
-    # -- mini-program API (service.bot.mini_api): our own bearer token after code2session
+    # -- mini-program API (service.bot.mini.api): our own bearer token after code2session
     MINI_SESSION_SECONDS = 7 * 24 * 3600
 
     # reminders and the scheduler (service.scheduler, service.campaign.reminders)
@@ -170,7 +170,7 @@ class Config:
     ADMIN_PASSWORD_MIN_LENGTH = 10
     # rows per page in admin lists (members, queues); bigger pages slow 100k rosters.
     ADMIN_PAGE_SIZE = 50
-    # largest request body (uploads: recordings up to 50MB, see campaign.attachments).
+    # largest request body (uploads: recordings up to 50MB, see evidence.attachments).
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     # where web imports keep the upload (deleted when the job ends: it holds ID
     # numbers) and the error report; None = instance/imports.

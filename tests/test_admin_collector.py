@@ -6,7 +6,7 @@ import io
 
 from sqlalchemy import select
 
-from service.campaign import ledger
+from service.evidence import ledger
 from service.extensions import db
 from service.models import Attachment, CallTask, CampaignMember, EvidenceEntry
 from tests.admin_helpers import call_task, csrf, make_world, post, sign_in

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from service.campaign import ledger
+from service.evidence import ledger
 from service.extensions import db
 from service.models import AuditLog, InboxMessage, Member
 from service.models.inbox import QUEUED, RESOLVED

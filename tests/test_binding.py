@@ -7,11 +7,11 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from service.bot import bind_member
-from service.campaign import ledger
 from service.campaign.outstanding import member_for_openid
-from service.campaign.verification import verify_chain
+from service.evidence import ledger
+from service.evidence.verification import verify_chain
 from service.extensions import db
+from service.identity import binding
 from service.models import AuditLog, ChannelBinding, EvidenceEntry, Member
 from service.models.channel import BY_QR_MEMBER, BY_QR_POSTER, WECHAT_OA
 from tests.binding_helpers import codes_queued, csrf_of, last_code, path_of, text, wrong
@@ -44,7 +44,7 @@ def _setup() -> tuple[Member, Member]:
 
 
 def _scan(member: Member, scene: str | None = None, openid: str = OPENID) -> str:
-    reply = bind_member.scan_reply(WECHAT_OA, openid, scene or f"o{member.org_id}")
+    reply = binding.scan_reply(WECHAT_OA, openid, scene or f"o{member.org_id}")
     link = reply.rsplit("：", 1)[1]
     assert link.startswith("http") and "/bind/" in link
     return link
@@ -109,7 +109,7 @@ def test_wrong_name_or_id_tail_sends_nothing_and_says_the_same(app: Flask) -> No
         last = member.id_number[-1].upper()  # a check digit of "1" made wrong(…"0") the real tail
         bad_tail = phone.send(member.name, member.id_number[-6:-1] + ("1" if last == "0" else "0"))
         # The same answer whatever was wrong: no hint whether a member matched.
-        hint = bind_member.SENT_HINT
+        hint = binding.SENT_HINT
         assert hint in text(right) and hint in text(bad_name) and hint in text(bad_tail)
         assert codes_queued() == 1
 
@@ -128,7 +128,7 @@ def test_wrong_name_id_or_code_fail_alike_then_lock_the_openid(app: Flask) -> No
             phone.bind(member.name, tail, wrong(code)),
         ]
         messages = [text(a) for a in answers]
-        assert all(bind_member.FAILED in m for m in messages)
+        assert all(binding.FAILED in m for m in messages)
         assert "还可以再试" in messages[-1]
         assert member_for_openid(WECHAT_OA, OPENID) is None
         # Two more misses lock this openid; then even the right details are refused.
@@ -210,7 +210,7 @@ def test_a_bound_openid_scanning_again_is_told_so(app: Flask) -> None:
         phone = Phone(client, _scan(member))
         phone.send(member.name, member.id_number[-6:])
         phone.bind(member.name, member.id_number[-6:], last_code(member.id))
-        reply = bind_member.scan_reply(WECHAT_OA, OPENID, f"o{member.org_id}")
+        reply = binding.scan_reply(WECHAT_OA, OPENID, f"o{member.org_id}")
         assert "已绑定" in reply and "/bind/" not in reply
 
 

@@ -9,8 +9,8 @@ from flask import Flask
 
 from service.campaign.outstanding import awaiting
 from service.extensions import db
+from service.links import card_link
 from service.models import Card
-from service.notify.messages import card_link
 from tests.binding_helpers import codes_queued, csrf_of, last_code, path_of, text, wrong
 from tests.workflow_helpers import started
 

@@ -6,11 +6,12 @@ from urllib.parse import unquote
 
 from flask import Flask
 
-from service.bot.member_session import VERIFIED_KEY
-from service.campaign import ledger, workflow
-from service.campaign.consent import CONSENT_V1
+from service.campaign import workflow
 from service.campaign.transaction import run_unit
+from service.evidence import ledger
+from service.evidence.consent import CONSENT_V1
 from service.extensions import db
+from service.identity.member_session import VERIFIED_KEY
 from service.models import Campaign, Card
 from service.models.campaign import CLOSED, CONFIRMED, PENDING
 from service.records.idcard import mask_id

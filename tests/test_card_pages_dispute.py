@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import select
 
-from service.campaign import corrections, ledger
+from service.campaign import corrections
 from service.campaign.transaction import run_unit
+from service.evidence import ledger
 from service.extensions import db
 from service.models import CorrectionRequest
 from service.models.campaign import DISPUTED

@@ -7,14 +7,14 @@ from datetime import timedelta
 
 from flask import Flask
 
-from service.bot.links import dispute_link
-from service.bot.shortlinks import MissLimiter
-from service.campaign import ledger
+from service.bot.pages.shortlinks import MissLimiter
 from service.clock import now_utc
+from service.evidence import ledger
 from service.extensions import db
+from service.links import card_link, dispute_link
 from service.models import Card, OutboxMessage
 from service.models.campaign import LINK_SLUG_LENGTH, new_link_slug
-from service.notify.messages import card_link, compose
+from service.notify.messages import compose
 from tests.card_page_helpers import carded, count
 
 

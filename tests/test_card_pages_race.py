@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Flask
 
-from service.campaign import ledger
+from service.evidence import ledger
 from tests.browser_helpers import live_server
 from tests.card_page_helpers import carded, count, csrf_of
 

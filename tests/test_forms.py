@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
-import types
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from sqlalchemy import select
 
 from service.campaign import workflow
 from service.campaign.transaction import run_unit
+from service.evidence import annotation
 from service.extensions import db
 from service.forms.fonts import FontMissing, find_font, register_font
 from service.forms.layout import Pen
@@ -230,11 +229,9 @@ def test_cli_member_form_is_audited_and_never_echoes_the_id(
         member = make_member(make_org(), name="钱七")
         id18, member_id = member.id_number, member.id
         db.session.commit()
-    fake = types.ModuleType("service.campaign.annotation")
     note = {"text": NOTE.text, "evidence_id": "E000123", "entry_hash": HASH}
-    fake.signature_note = (  # type: ignore[attr-defined]
-        lambda mid: note if mid == member_id else None)
-    monkeypatch.setitem(sys.modules, "service.campaign.annotation", fake)
+    monkeypatch.setattr(annotation, "signature_note",
+                        lambda mid: note if mid == member_id else None)
     out = tmp_path / "m.pdf"
     result = runner.invoke(args=["forms", "member", "--id-number", id18.lower(), "-o", str(out)])
     assert result.exit_code == 0, result.output

@@ -14,13 +14,14 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import select
 
-from service.campaign import blobs, corrections, ledger, workflow
-from service.campaign.attachments import check, store_attachment
+from service.campaign import corrections, workflow
 from service.campaign.bundle import export_bundle
-from service.campaign.canonical import canonical_json, sha256_hex
 from service.campaign.transaction import run_unit
-from service.campaign.verification import verify_chain
 from service.errors import ServiceError
+from service.evidence import blobs, ledger
+from service.evidence.attachments import check, store_attachment
+from service.evidence.canonical import canonical_json, sha256_hex
+from service.evidence.verification import verify_chain
 from service.extensions import db
 from service.models import EvidenceEntry, EvidenceHead, Member, Org
 from tests.workflow_helpers import MP3, PDF, PNG, cm_of, confirm_kwargs, started

@@ -14,7 +14,8 @@ from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from service.campaign import ledger, workflow
+from service.campaign import workflow
+from service.evidence import ledger
 from service.extensions import db
 from service.models import Card, CorrectionRequest, OutboxMessage
 from service.notify.dispatch import drain

@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from service.campaign import ledger
 from service.campaign.outstanding import awaiting
-from service.campaign.verification import verify_chain
+from service.evidence import ledger
+from service.evidence.verification import verify_chain
 from service.extensions import db
 from service.models import CorrectionRequest, EvidenceEntry, Member
 from service.models.campaign import CONFIRMED, DISPUTED

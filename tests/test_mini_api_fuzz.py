@@ -10,8 +10,8 @@ import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
 
-from service.bot import mini_session
-from service.bot.mini_openapi import document
+from service.bot.mini import bearer
+from service.bot.mini.openapi import document
 from service.extensions import db
 from service.models import ChannelBinding
 from service.models.channel import BY_ADMIN, WECHAT_MP
@@ -37,7 +37,7 @@ def fuzz_app(make_app: Callable[..., Flask], wechat_fake: FakeWeChat) -> Iterato
 @pytest.fixture
 def token(fuzz_app: Flask) -> str:
     with fuzz_app.test_request_context():
-        return mini_session.issue_token(OPENID)
+        return bearer.issue_token(OPENID)
 
 
 class CurrentApp:

@@ -12,9 +12,9 @@ from flask import Flask
 
 from service.campaign.outstanding import awaiting
 from service.extensions import db
+from service.links import card_link
 from service.models import Card, ChannelBinding, Member
 from service.models.channel import BY_ADMIN, WECHAT_OA
-from service.notify.messages import card_link
 from tests.binding_helpers import path_of, text
 from tests.fakes.wechat import FakeWeChat, wechat_config
 from tests.workflow_helpers import started

@@ -10,11 +10,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from service.bot import otp, throttle
 from service.campaign.transaction import run_unit
 from service.clock import now_utc
 from service.errors import ServiceError
 from service.extensions import db
+from service.identity import otp, throttle
 from service.models import Member, OtpCode, OutboxMessage, Throttle
 from service.models.member_auth import VERIFY
 from service.models.outbox import DEAD, SENT

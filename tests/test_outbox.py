@@ -9,10 +9,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from service.campaign import ledger, workflow
+from service.campaign import workflow
 from service.campaign.transaction import run_unit
-from service.campaign.verification import verify_chain
 from service.clock import now_utc
+from service.evidence import ledger
+from service.evidence.verification import verify_chain
 from service.extensions import db
 from service.models import EvidenceEntry, OutboxMessage
 from service.models.outbox import DEAD, PENDING, SENDING, SENT

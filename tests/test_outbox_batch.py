@@ -13,10 +13,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete, select, update
 
-from service.campaign import ledger
 from service.campaign.transaction import run_unit
-from service.campaign.verification import verify_chain
 from service.clock import now_utc
+from service.evidence import ledger
+from service.evidence.verification import verify_chain
 from service.extensions import db
 from service.models import AuditLog, Card, EvidenceEntry, EvidenceHead, OutboxMessage
 from service.models.outbox import DEAD, DELIVERED, PENDING, SENDING, SENT

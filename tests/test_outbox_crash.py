@@ -28,8 +28,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from service.campaign import ledger
-from service.campaign.verification import verify_chain
+from service.evidence import ledger
+from service.evidence.verification import verify_chain
 from service.extensions import db
 from service.models import EvidenceEntry, OutboxMessage
 from service.models.outbox import SENDING, SENT

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from service.campaign import ledger
 from service.campaign.transaction import run_unit
-from service.campaign.verification import verify_chain
+from service.evidence import ledger
+from service.evidence.verification import verify_chain
 from service.models.outbox import DEAD, DELIVERED, FAILED
 from service.notify import outbox, receipts
 from service.notify.receipts import Receipt

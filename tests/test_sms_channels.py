@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from service.campaign import ledger
 from service.clock import now_utc
+from service.evidence import ledger
 from service.extensions import db
 from service.models import EvidenceEntry, OutboxMessage
 from service.models.outbox import DEAD, FAILED, PENDING, SENT

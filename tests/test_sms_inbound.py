@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from service.campaign import ledger
 from service.campaign.campaigns import start_campaign
 from service.campaign.transaction import run_unit
 from service.clock import today_local
+from service.evidence import ledger
 from service.extensions import db
 from service.models.inbox import HANDLED, IGNORED, QUEUED
 from service.models.outbox import DELIVERED, FAILED, NOTICE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.bot.replies import CONFIRM, DISPUTE, HELP, QUERY, parse
+from service.inbound.replies import CONFIRM, DISPUTE, HELP, QUERY, parse
 
 
 @pytest.mark.parametrize("text", ["1", "Y", "y", "１", "Ｙ", "ｙ", " 1 ", "1。", "【Y】", "yes",

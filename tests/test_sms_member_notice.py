@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from service.bot import sms_replies
 from service.campaign import outstanding
 from service.campaign.transaction import run_unit
 from service.extensions import db
+from service.inbound import sms_replies
 from service.models import OutboxMessage
 from service.models.outbox import DEAD, NOTICE, SENT
 from service.notify import outbox

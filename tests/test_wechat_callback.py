@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from service.bot.links import load_binding_token
+from service.identity.binding_links import load_binding_token
 from tests.inbound_helpers import (
     APPID,
     TOKEN,

@@ -11,9 +11,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from service.bot.links import load_binding_token
-from service.campaign import ledger
+from service.evidence import ledger
 from service.extensions import db
+from service.identity.binding_links import load_binding_token
 from service.models import ChannelBinding
 from service.models.inbox import QUEUED
 from service.models.outbox import DELIVERED, FAILED

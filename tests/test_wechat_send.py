@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from service.campaign import ledger
 from service.campaign.transaction import run_unit
 from service.clock import now_utc
+from service.evidence import ledger
 from service.extensions import db
 from service.models import ChannelBinding, EvidenceEntry, SubscribeGrantUse
 from service.models.outbox import DEAD, FAILED, NOTICE, PENDING, SENT

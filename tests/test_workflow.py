@@ -9,13 +9,14 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import func, select
 
-from service.campaign import annotation, cards, corrections, workflow
-from service.campaign.attachments import store_attachment
+from service.campaign import cards, corrections, workflow
 from service.campaign.campaigns import progress
-from service.campaign.canonical import sha256_hex
 from service.campaign.states import InvalidTransition, StaleCard
 from service.campaign.transaction import run_unit
 from service.errors import Forbidden, ServiceError
+from service.evidence import annotation
+from service.evidence.attachments import store_attachment
+from service.evidence.canonical import sha256_hex
 from service.extensions import db
 from service.models import AuditLog, Card, CorrectionRequest, EvidenceEntry, MemberVersion
 from service.models.campaign import (

@@ -14,10 +14,10 @@ from service.admin.auth import audit, current_user, login_required
 from service.admin.common import campaign_in_view, campaigns_for, paginate
 from service.admin.record_view import masked
 from service.campaign import workflow
-from service.campaign.attachments import ALLOWED_TEXT, store_attachment
 from service.campaign.transaction import run_unit
 from service.clock import now_utc, today_local
 from service.errors import ServiceError
+from service.evidence.attachments import ALLOWED_TEXT, store_attachment
 from service.extensions import db
 from service.models import AdminUser, CallTask, Campaign, CampaignMember, Member, Org
 from service.models.call_task import DONE

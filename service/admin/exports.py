@@ -14,12 +14,12 @@ from flask import Blueprint, current_app, render_template, request, send_file
 from service.admin import scope
 from service.admin.auth import audit, current_user, login_required
 from service.admin.downloads import PDF, XLSX, ZIP, add_filters, depth, org_choices, send_built
-from service.bot.binding_qr import poster_payload
 from service.campaign.bundle import export_bundle
 from service.clock import today_local
 from service.errors import NotFound, ServiceError
 from service.extensions import db
 from service.forms.poster import poster_pdf
+from service.identity.binding_qr import poster_payload
 from service.models import AdminUser, Member, Org
 from service.records.member_sheet import write_members
 from service.records.org_sheet import write_orgs

@@ -14,6 +14,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select, update
 
 from service import audit
+from service.campaign import member_import as importing
 from service.clock import now_utc, today_local
 from service.extensions import db
 from service.models import ImportJob, Org
@@ -22,7 +23,7 @@ from service.records.error_report import write_error_report
 from service.records.member_sheet import read_members
 from service.records.org_sheet import name_key, read_orgs
 from service.records.xlsx_read import CellProblem, SheetFormatError
-from service.roster import importing, org_importing
+from service.roster import org_importing
 from service.roster.orgs import subtree_ids
 
 log = logging.getLogger(__name__)

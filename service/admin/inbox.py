@@ -14,12 +14,12 @@ from service.admin import scope
 from service.admin.auth import audit, current_user, login_required
 from service.admin.common import paginate
 from service.admin.inbox_view import SMS_SOURCES, Reply, read
-from service.bot import replies, sms_replies
 from service.campaign import outstanding, workflow
 from service.campaign.transaction import run_unit
 from service.clock import now_utc
 from service.errors import Conflict, ServiceError
 from service.extensions import db
+from service.inbound import replies, sms_replies
 from service.models import AdminUser, CampaignMember, InboxMessage, Member, Org
 from service.models.inbox import QUEUED, RESOLVED, STATUS_LABELS
 

@@ -1,9 +1,9 @@
 """What a queued inbox row says, for a person: the source in Chinese, who sent it (masked),
 and only the words the member wrote, read from the encrypted raw push of each source.
 
-SMS rows hold one provider item as JSON (``service.bot.sms_push``): Aliyun
+SMS rows hold one provider item as JSON (``service.bot.sms.push``): Aliyun
 ``{phone_number, content, ...}``, Tencent ``{mobile, nationcode, text, ...}``. WeChat rows hold
-the plaintext callback XML (``service.bot.wechat_xml``): ``Content`` of a text message.
+the plaintext callback XML (``service.bot.wechat.wire``): ``Content`` of a text message.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def _sms(row: InboxMessage, label: str) -> Reply:
 
 
 def _wechat(row: InboxMessage, label: str) -> Reply:
-    from service.bot.wechat_xml import Refused, to_push  # the callback's own safe reading
+    from service.bot.wechat.wire import Refused, to_push  # the callback's own safe reading
 
     try:
         push = to_push(row.raw)

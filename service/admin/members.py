@@ -23,10 +23,11 @@ from service.admin.record_view import (
     parse_form,
     text_of,
 )
-from service.campaign import ledger, workflow
+from service.campaign import workflow
 from service.campaign.transaction import run_unit
 from service.crypto import blind_index
 from service.errors import ServiceError
+from service.evidence import ledger
 from service.extensions import db
 from service.models import AdminUser, Attachment, Campaign, CampaignMember, Card, Member, Org
 from service.models.campaign import DRAFT, SETTLED_STATES, STATE_LABELS

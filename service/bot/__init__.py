@@ -1,4 +1,13 @@
-"""Member-facing doors: WeChat callback, SMS inbound, the card page, binding, mini-program API."""
+"""Member-facing doors, one package each, thin views only; this module registers them.
+
+- ``wechat/``: the official account's callback and its wire format, OA commands, web OAuth
+- ``sms/``: the Aliyun and Tencent push endpoints (receipts, replies) and their push bodies
+- ``pages/``: the H5 pages (card, dispute form, short links, /verify, /bind)
+- ``mini/``: the mini-program JSON API and its OpenAPI document
+
+A door reads the request, calls inbound, identity or campaign, and owns the one transaction.
+What several doors share lives below bot (identity, inbound, links); nothing imports bot back.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,10 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every member-facing blueprint on ``app``."""
-    from service.bot import binding, card_pages, mini_api, sms_inbound, wechat_callback
+    from service.bot.mini import api
+    from service.bot.pages import bind, card, verify
+    from service.bot.sms import endpoints
+    from service.bot.wechat import callback, oauth
 
-    for module in (wechat_callback, sms_inbound, card_pages, binding, mini_api):
+    for module in (callback, endpoints, card, bind, verify, oauth, api):
         app.register_blueprint(module.bp)

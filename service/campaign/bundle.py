@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from service.campaign import blobs
-from service.campaign.canonical import canonical_json
-from service.campaign.ledger import HEAD_ID, evidence_id
 from service.clock import format_local, now_utc
+from service.evidence import blobs
+from service.evidence.canonical import canonical_json
+from service.evidence.ledger import HEAD_ID, evidence_id
 from service.extensions import db
 from service.models import Card, EvidenceEntry, EvidenceHead, Member, Org
 from service.models.evidence import GENESIS_HASH

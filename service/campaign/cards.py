@@ -11,9 +11,9 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from service.campaign.canonical import canonical_hash, canonical_json
 from service.clock import now_utc
 from service.errors import NotFound, ServiceError
+from service.evidence.canonical import canonical_hash, canonical_json
 from service.extensions import db
 from service.models import CampaignMember, Card, Member
 from service.roster.members import member_record

@@ -8,8 +8,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from service.campaign import ledger
-from service.campaign.canonical import canonical_hash, canonical_json, sha256_hex
 from service.campaign.states import (
     InvalidTransition,
     StaleCard,
@@ -21,6 +19,8 @@ from service.campaign.states import (
 )
 from service.clock import now_utc, today_local
 from service.errors import Forbidden, NotFound, ServiceError
+from service.evidence import ledger
+from service.evidence.canonical import canonical_hash, canonical_json, sha256_hex
 from service.extensions import db
 from service.models import Card, CorrectionRequest, Org
 from service.models.campaign import CONFIRMED, DISPUTED, PENDING, PROXY_CONFIRMED, UNREACHABLE

@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy import select
 
 from service import audit
-from service.campaign import cards, ledger
+from service.campaign import cards
 from service.clock import now_utc
 from service.errors import Conflict, NotFound
+from service.evidence import ledger
 from service.extensions import db
 from service.models import Campaign, CampaignMember, Card
 from service.models.campaign import OPEN, PENDING, STATE_LABELS

@@ -13,8 +13,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from service.campaign import consent, ledger
-from service.campaign.canonical import sha256_hex
 from service.campaign.states import (
     InvalidTransition,
     StaleCard,
@@ -27,6 +25,8 @@ from service.campaign.states import (
 )
 from service.clock import now_utc, today_local
 from service.errors import Forbidden, NotFound, ServiceError
+from service.evidence import consent, ledger
+from service.evidence.canonical import sha256_hex
 from service.extensions import db
 from service.models import Attachment, Campaign, CampaignMember, Card, EvidenceEntry, Member
 from service.models.campaign import (

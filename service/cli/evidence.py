@@ -9,8 +9,8 @@ from flask.cli import AppGroup
 
 from service import audit
 from service.campaign.bundle import export_bundle
-from service.campaign.verification import verify_chain
 from service.errors import NotFound, ServiceError
+from service.evidence.verification import verify_chain
 from service.extensions import db
 from service.models import Member
 from service.roster.orgs import find_org

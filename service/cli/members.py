@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from service import audit
+from service.campaign import member_import as importing
 from service.cli.xlsx_common import (
     echo_problems,
     finish_import,
@@ -23,7 +24,7 @@ from service.cli.xlsx_common import (
 from service.clock import today_local
 from service.extensions import db
 from service.records.member_sheet import read_members, write_members
-from service.roster import exporting, importing
+from service.roster import exporting
 
 group = AppGroup("members", help="党员名册：导入、导出《党员基本信息汇总表》（附件4）。")
 

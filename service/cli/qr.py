@@ -12,10 +12,10 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from service import audit
-from service.bot.binding_qr import member_payload, poster_payload
 from service.errors import ServiceError
 from service.extensions import db
 from service.forms.poster import poster_pdf, qr_png
+from service.identity.binding_qr import member_payload, poster_payload
 from service.models import Member
 from service.roster.orgs import find_org
 

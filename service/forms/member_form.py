@@ -28,7 +28,7 @@ class SignatureNote:
 
     @classmethod
     def from_dict(cls, note: dict[str, Any] | None) -> SignatureNote | None:
-        """Build a note from service.campaign.annotation's dict, or None for no note."""
+        """Build a note from service.evidence.annotation's dict, or None for no note."""
         if not note or not note.get("text"):
             return None
         return cls(note["text"], note.get("evidence_id"), note.get("entry_hash"))

@@ -88,7 +88,7 @@ class Card(db.Model):
     # index keeps codes unique among outstanding cards only and codes can be reused later.
     open_code: Mapped[str | None] = mapped_column(String(8), unique=True)
     # Random, set on insert whoever issues the card; MariaDB compares it case-insensitively,
-    # so look-ups re-check the exact spelling (service.bot.shortlinks).
+    # so look-ups re-check the exact spelling (service.bot.pages.shortlinks).
     link_slug: Mapped[str] = mapped_column(String(16), unique=True, default=new_link_slug)
     issued_at: Mapped[created_at]
     superseded_at: Mapped[datetime | None]

@@ -41,7 +41,7 @@ class EvidenceEntry(db.Model):
     payload_sha256: Mapped[str | None] = mapped_column(String(64))  # raw inbound, stored as blob
     # One fact, one entry: a double click or a provider retry hits this and writes nothing.
     idempotency_key: Mapped[str | None] = mapped_column(String(191), unique=True)
-    body: Mapped[str] = mapped_column(Text)  # canonical JSON (see service.campaign.ledger)
+    body: Mapped[str] = mapped_column(Text)  # canonical JSON (see service.evidence.ledger)
 
     @property
     def evidence_id(self) -> str:

@@ -16,7 +16,7 @@ from service.schema import BigId, created_at, intpk
 CARD = "card"
 REMINDER = "reminder"
 NOTICE = "notice"  # to an admin
-OTP = "otp"  # a one-time SMS code to the member's phone on record (service.bot.otp)
+OTP = "otp"  # a one-time SMS code to the member's phone on record (service.identity.otp)
 
 # States. A row waiting for a retry is PENDING with a later next_attempt_at and a last_error.
 PENDING = "pending"

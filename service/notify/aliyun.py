@@ -29,9 +29,9 @@ from service.notify.channel import (
     PermanentFailure,
     SendError,
     SendResult,
-    TemplateSms,
     required,
 )
+from service.notify.template_sms import TemplateSms
 
 NAME = "sms_aliyun"
 DEFAULT_ENDPOINT = "https://dysmsapi.aliyuncs.com/"

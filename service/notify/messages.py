@@ -11,31 +11,20 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from flask import current_app
 from sqlalchemy import select
 
+from service.clock import now_utc
+from service.crypto import cipher
 from service.extensions import db
-from service.models import Card, Member, OutboxMessage
+from service.links import card_link
+from service.models import Card, Member, OtpCode, OutboxMessage
 from service.models.outbox import CARD, NOTICE, OTP, REMINDER
 from service.notify.channel import Outgoing
 from service.records.idcard import mask_id
 from service.records.phones import mask_phone
 
 REPLY_HINT = "回复1确认，回复2有误"
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
-
-
-def public_base() -> str:
-    """Return the public address members reach us at (PUBLIC_BASE_URL), no trailing slash."""
-    return str(current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-
-
-def card_link(card: Card) -> str:
-    """Return the member's short link for ``card`` (/s/<slug>, opens the card page).
-
-    Short, so it fits an SMS template variable; service.bot.card_pages resolves it.
-    """
-    return f"{public_base()}/s/{card.link_slug}"
+CODE_PURPOSE = "otp.code"  # the encryption purpose of the code in an OTP row's payload
 
 
 def card_text(name: str, masked_id: str, masked_phone: str, code: str, link: str) -> str:
@@ -169,9 +158,22 @@ def _member_notice(row: RowLike, member: MemberLike | None) -> Outgoing:
                     text=text, params=params, link=link, phone=member.mobile)
 
 
-def _compose_otp(row: RowLike) -> Outgoing:
-    from service.bot.otp import code_for_message  # the code's secrets live with the codes
+def otp_payload(code_id: int, code: str, minutes: int) -> dict[str, Any]:
+    """Return the payload of a one-time code's outbox row: the code sealed, because the text is
+    composed at send time and the outbox is not a place for secrets in clear."""
+    return {"code_id": code_id, "code": cipher().encrypt(code, CODE_PURPOSE), "minutes": minutes}
 
+
+def code_for_message(payload: dict[str, Any]) -> str | None:
+    """Return the code an OTP payload carries, or None if it can no longer be used (expired,
+    replaced by a newer code, or killed by a lockout): such a code is not worth an SMS."""
+    row = db.session.get(OtpCode, int(str(payload.get("code_id"))))
+    if row is None or row.used_at is not None or row.expires_at <= now_utc():
+        return None
+    return cipher().decrypt(str(payload["code"]), CODE_PURPOSE)
+
+
+def _compose_otp(row: RowLike) -> Outgoing:
     member = db.session.get(Member, row.member_id)
     if member is None:
         raise LookupError(f"outbox {row.id}: member missing")

@@ -25,8 +25,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
 
-from service.campaign import ledger
 from service.clock import now_utc, to_local
+from service.evidence import ledger
 from service.extensions import db
 from service.models import Card, EvidenceEntry, OutboxMessage
 from service.models.outbox import (

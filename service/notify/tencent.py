@@ -26,9 +26,9 @@ from service.notify.channel import (
     PermanentFailure,
     SendError,
     SendResult,
-    TemplateSms,
     required,
 )
+from service.notify.template_sms import TemplateSms
 
 NAME = "sms_tencent"
 DEFAULT_ENDPOINT = "https://sms.tencentcloudapi.com/"

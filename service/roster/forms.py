@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from service.errors import NotFound
+from service.evidence import annotation
 from service.extensions import db
 from service.forms.member_form import SignatureNote
 from service.forms.render import Out, member_form_pdf, org_form_pdf
@@ -22,11 +23,7 @@ CHUNK = 200  # members loaded per query when printing a whole branch
 
 def signature_note(member_id: int) -> SignatureNote | None:
     """Return how the member confirmed, for the signature box, or None if not (yet) known."""
-    try:  # the confirmation campaign may not be installed; the forms print without a note then
-        from service.campaign.annotation import signature_note as lookup
-    except ImportError:
-        return None
-    return SignatureNote.from_dict(lookup(member_id))
+    return SignatureNote.from_dict(annotation.signature_note(member_id))
 
 
 def member_pdf(member: Member, out: Out, *, font: str | None = None) -> int:

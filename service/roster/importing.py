@@ -1,5 +1,9 @@
 """Apply a read 附件4 to the roster: place each member in their branch, detect 重复采集, then
-create or update members (with version entries) all-or-nothing, or only the valid rows."""
+create or update members (with version entries) all-or-nothing, or only the valid rows.
+
+What a running campaign does about new and changed members is the caller's: it passes
+``on_created``/``on_updated`` (service.campaign.member_import does).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,6 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from service.campaign.campaigns import enrol_new_members
-from service.campaign.workflow import record_changed
 from service.crypto import blind_index
 from service.extensions import db
 from service.models import Member, MemberVersion, Org
@@ -48,7 +50,9 @@ class ImportResult:
 
 
 @dataclass
-class _Pending:
+class Pending:
+    """A valid row waiting to be written: its sheet row, record, branch and ID blind index."""
+
     row: int
     record: dict[str, Any]
     org_id: int
@@ -61,11 +65,11 @@ def _org_names() -> dict[str, tuple[int, str, str]]:
 
 
 def check_members(rows: Iterable[MemberRow], header: SheetHeader, result: ImportResult,
-                  progress: Callable[[int], None] | None = None) -> list[_Pending]:
+                  progress: Callable[[int], None] | None = None) -> list[Pending]:
     """Validate every row against the org tree, the file and the roster; keep the valid ones."""
     orgs = _org_names()
     seen: dict[str, tuple[int, int]] = {}  # bidx -> (row, org_id)
-    pending: list[_Pending] = []
+    pending: list[Pending] = []
     for n, row in enumerate(rows, start=1):
         if progress is not None and n % 100 == 0:
             progress(100)
@@ -96,7 +100,7 @@ def check_members(rows: Iterable[MemberRow], header: SheetHeader, result: Import
         result.problems += problems
         result.warnings += sum(not p.is_error for p in problems)
         if row.ok and org is not None and bidx is not None:
-            pending.append(_Pending(row.row, rec, org[0], bidx))
+            pending.append(Pending(row.row, rec, org[0], bidx))
         elif not row.ok:
             result.error_rows += 1
     pending = _check_roster(pending, header, result)
@@ -105,10 +109,10 @@ def check_members(rows: Iterable[MemberRow], header: SheetHeader, result: Import
     return pending
 
 
-def _check_roster(pending: list[_Pending], header: SheetHeader, result: ImportResult
-                  ) -> list[_Pending]:
+def _check_roster(pending: list[Pending], header: SheetHeader, result: ImportResult
+                  ) -> list[Pending]:
     """Refuse people the roster already holds in another branch (重复采集)."""
-    keep: list[_Pending] = []
+    keep: list[Pending] = []
     for chunk in _chunks(pending):
         found = dict(db.session.execute(
             select(Member.id_number_bidx, Org.name).join(Org, Member.org_id == Org.id)
@@ -126,9 +130,15 @@ def _check_roster(pending: list[_Pending], header: SheetHeader, result: ImportRe
     return keep
 
 
-def write_members(pending: list[_Pending], filename: str, result: ImportResult,
-                  progress: Callable[[int], None] | None = None) -> None:
-    """Create new members and update known ones, each change with a version entry (no commit)."""
+def write_members(pending: list[Pending], filename: str, result: ImportResult,
+                  progress: Callable[[int], None] | None = None, *,
+                  on_created: Callable[[list[int]], None] | None = None,
+                  on_updated: Callable[[int], None] | None = None) -> None:
+    """Create new members and update known ones, each change with a version entry (no commit).
+
+    ``on_created`` gets the ids of each chunk's new members, ``on_updated`` each member whose
+    record changed, while the chunk is still in the session.
+    """
     basis = f"导入 {filename}"
     for chunk in _chunks(pending):
         existing = {m.id_number_bidx: m for m in db.session.scalars(
@@ -139,12 +149,14 @@ def write_members(pending: list[_Pending], filename: str, result: ImportResult,
             if member is None:
                 continue
             if update_member(member, p.record, None, actor=ACTOR, source=SOURCE, basis=basis):
-                # A card already put to the member no longer shows their record: re-ask them.
-                record_changed(member.id, actor=ACTOR)
+                if on_updated is not None:
+                    on_updated(member.id)
                 result.updated += 1
             else:
                 result.unchanged += 1
-        _create(new, basis)
+        created = _create(new, basis)
+        if created and on_created is not None:
+            on_created(created)
         result.created += len(new)
         db.session.flush()
         db.session.expunge_all()  # keep the identity map from growing with the roster
@@ -153,9 +165,9 @@ def write_members(pending: list[_Pending], filename: str, result: ImportResult,
     result.written = True
 
 
-def _create(new: list[_Pending], basis: str) -> None:
+def _create(new: list[Pending], basis: str) -> list[int]:
     if not new:
-        return
+        return []
     ids = db.session.scalars(
         insert(Member).returning(Member.id, sort_by_parameter_order=True),
         [bulk_row(p.record, p.org_id) for p in new]).all()
@@ -168,9 +180,9 @@ def _create(new: list[_Pending], basis: str) -> None:
                          "source": SOURCE, "basis": basis,
                          "changes": history.seal(history.diff({}, after))})
     db.session.execute(insert(MemberVersion), versions)
-    enrol_new_members(list(ids), actor=ACTOR)
+    return list(ids)
 
 
-def _chunks(items: list[_Pending]) -> Iterator[list[_Pending]]:
+def _chunks(items: list[Pending]) -> Iterator[list[Pending]]:
     for i in range(0, len(items), CHUNK):
         yield items[i:i + CHUNK]

@@ -1,0 +1,80 @@
+"""/verify: a member holding a card link proves it is them with a code sent to their phone.
+
+The card page links here as ``/verify?next=/m/<card token>`` ("验证身份后查看完整身份证号").
+The member is the card's member; the code goes to the mobile on record (shown masked), and
+a right code marks the browser session verified ("sms_code") before going back to ``next``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, redirect, render_template, request, session
+from werkzeug.wrappers import Response
+
+from service.bot.pages import shortlinks
+from service.bot.pages.guard import check_csrf, csrf_token, safe_next
+from service.campaign.cards import load_card_token
+from service.campaign.transaction import run_unit
+from service.errors import NotFound, ServiceError
+from service.extensions import db
+from service.identity import member_session, otp
+from service.models import Member
+from service.models.member_auth import VERIFY
+from service.records.phones import mask_phone
+
+bp = Blueprint("verify", __name__)
+_CARD_PATH = re.compile(r"/m/([A-Za-z0-9_.\-]+)")
+_SHORT_PATH = re.compile(r"/s/([A-Za-z0-9]+)")
+SENT_KEY = "verify_sent"  # member id a code was last sent to from this browser
+
+
+def _member_from(next_path: str) -> Member:
+    match = _CARD_PATH.match(next_path)
+    short = _SHORT_PATH.match(next_path)
+    if match is not None:
+        card = load_card_token(match[1])
+    elif short is not None:  # the short link from the SMS, as the member opened it
+        found = shortlinks.find_card(short[1])
+        if found is None:
+            raise ServiceError("链接无效")
+        card = found
+    else:
+        raise ServiceError("请从收到的确认卡链接进入本页面")
+    member = db.session.get(Member, card.member_id)
+    if member is None:
+        raise NotFound("党员不存在")
+    return member
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def page() -> str | Response:
+    """Send the code (action=send) or check it (action=check), then go back to the card."""
+    next_path = safe_next(request.values.get("next"), default="")
+    member = _member_from(next_path)
+    if member_session.verified_member_id() == member.id and request.method == "GET":
+        return redirect(next_path)
+    error = notice = None
+    sent = session.get(SENT_KEY) == member.id
+    if request.method == "POST":
+        check_csrf()
+        if request.form.get("action") == "send":
+            try:
+                issued = run_unit(lambda: otp.issue(member, purpose=VERIFY, context=VERIFY))
+                notice = f"验证码已发送到手机{issued.masked_phone}，10分钟内有效"
+                session[SENT_KEY] = member.id
+                sent = True
+            except ServiceError as exc:
+                error = exc.message
+        else:
+            code = request.form.get("code", "")
+            checked = run_unit(lambda: otp.check(member.id, purpose=VERIFY, context=VERIFY,
+                                                 code=code))
+            if checked.ok:
+                member_session.mark_verified(member.id, "sms_code")
+                session.pop(SENT_KEY, None)
+                return redirect(next_path)
+            error = checked.message
+    phone = mask_phone(member.mobile) if member.mobile else None
+    return render_template("bind/verify.html", phone=phone, next_path=next_path, sent=sent,
+                           error=error, notice=notice, csrf=csrf_token())

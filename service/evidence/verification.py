@@ -1,0 +1,81 @@
+"""Recompute the whole evidence chain and every attachment hash; name the first bad entry."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from service.evidence import blobs
+from service.evidence.canonical import canonical_json, sha256_hex
+from service.evidence.ledger import HEAD_ID, evidence_id
+from service.extensions import db
+from service.models import EvidenceEntry, EvidenceHead
+from service.models.evidence import GENESIS_HASH
+
+# Columns that repeat a field of the hashed body; an edit to either side must show.
+_MIRRORED = {"seq": "seq", "prev_hash": "prev", "kind": "kind", "member_id": "member",
+             "card_id": "card", "card_hash": "card_hash", "payload_sha256": "payload_sha256"}
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome: how many entries were checked, the head, and the first problem if any."""
+
+    count: int
+    head_seq: int
+    head_hash: str
+    bad_entry: str | None = None  # "E000005"
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Return whether the chain and the files are intact."""
+        return self.problem is None
+
+
+def verify_chain(batch: int = 1000) -> Report:
+    """Walk the ledger in sequence order and return the first inconsistency found."""
+    prev_hash, expected, count = GENESIS_HASH, 1, 0
+    query = select(EvidenceEntry).order_by(EvidenceEntry.seq).execution_options(yield_per=batch)
+    for entry in db.session.scalars(query):
+        problem = _check(entry, expected, prev_hash)
+        if problem is not None:
+            bad = evidence_id(expected) if problem.startswith("缺失") else evidence_id(entry.seq)
+            return Report(count, expected - 1, prev_hash, bad, f"{bad}：{problem}")
+        prev_hash, expected, count = entry.entry_hash, expected + 1, count + 1
+    head = db.session.get(EvidenceHead, HEAD_ID)
+    head_seq, head_hash = (head.seq, head.entry_hash) if head else (0, GENESIS_HASH)
+    if (head_seq, head_hash) != (count, prev_hash):
+        bad = evidence_id(count + 1) if head_seq > count else evidence_id(max(count, 1))
+        return Report(count, count, prev_hash, bad,
+                      f"{bad}：链头记录为第 {head_seq} 条，与账本末尾不符（末尾凭证可能被删除或篡改）")
+    return Report(count, count, prev_hash)
+
+
+def _check(entry: EvidenceEntry, expected: int, prev_hash: str) -> str | None:
+    if entry.seq != expected:
+        return f"缺失（其后的 {evidence_id(entry.seq)} 之前的凭证被删除或序号被改动）"
+    if sha256_hex(entry.body) != entry.entry_hash:
+        return "内容与其哈希值不符（凭证内容被修改）"
+    try:
+        body = json.loads(entry.body)
+    except ValueError:
+        return "内容不是有效的 JSON"
+    if canonical_json(body) != entry.body:
+        return "内容不是规范 JSON 形式"
+    if body.get("prev") != prev_hash:
+        return "前一凭证哈希不符（凭证被删除、插入或调换了顺序）"
+    for column, key in _MIRRORED.items():
+        if getattr(entry, column) != body.get(key):
+            return f"字段 {column} 与已签名内容不符（被修改）"
+    for digest in [a["sha256"] for a in body.get("attachments", [])] + [body.get("payload_sha256")]:
+        if digest is None:
+            continue
+        data = blobs.read(digest)
+        if data is None:
+            return f"所附文件 {digest[:12]}… 缺失"
+        if sha256_hex(data) != digest:
+            return f"所附文件 {digest[:12]}… 已被改动"
+    return None
