@@ -9,12 +9,12 @@ from flask import Flask
 from service.bot.member_session import VERIFIED_KEY
 from service.campaign import ledger, workflow
 from service.campaign.consent import CONSENT_V1
-from service.campaign.transaction import run_unit
 from service.extensions import db
 from service.models import Campaign, Card
 from service.models.campaign import CLOSED, CONFIRMED, PENDING
 from service.records.idcard import mask_id
 from service.records.phones import mask_phone
+from service.unit_of_work import run_unit
 from tests.card_page_helpers import (
     audits,
     carded,

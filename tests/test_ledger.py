@@ -18,11 +18,11 @@ from service.campaign import blobs, corrections, ledger, workflow
 from service.campaign.attachments import check, store_attachment
 from service.campaign.bundle import export_bundle
 from service.campaign.canonical import canonical_json, sha256_hex
-from service.campaign.transaction import run_unit
 from service.campaign.verification import verify_chain
 from service.errors import ServiceError
 from service.extensions import db
 from service.models import EvidenceEntry, EvidenceHead, Member, Org
+from service.unit_of_work import run_unit
 from tests.workflow_helpers import MP3, PDF, PNG, cm_of, confirm_kwargs, started
 
 

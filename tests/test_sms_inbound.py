@@ -14,13 +14,13 @@ from flask import Flask
 
 from service.campaign import ledger
 from service.campaign.campaigns import start_campaign
-from service.campaign.transaction import run_unit
 from service.clock import today_local
 from service.extensions import db
 from service.models.inbox import HANDLED, IGNORED, QUEUED
 from service.models.outbox import DELIVERED, FAILED, NOTICE
 from service.notify import outbox
 from service.notify.channel import SendResult
+from service.unit_of_work import run_unit
 from tests.factories import make_member
 from tests.inbound_helpers import (
     evidence,

@@ -14,7 +14,6 @@ from service.campaign.attachments import store_attachment
 from service.campaign.campaigns import progress
 from service.campaign.canonical import sha256_hex
 from service.campaign.states import InvalidTransition, StaleCard
-from service.campaign.transaction import run_unit
 from service.errors import Forbidden, ServiceError
 from service.extensions import db
 from service.models import AuditLog, Card, CorrectionRequest, EvidenceEntry, MemberVersion
@@ -28,6 +27,7 @@ from service.models.campaign import (
     UNREACHABLE,
 )
 from service.roster.members import update_member
+from service.unit_of_work import run_unit
 from tests.workflow_helpers import PNG, cm_of, confirm_kwargs, started, yesterday
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from service import audit
-from service.bot import otp, throttle
+from service import audit, throttle
+from service.bot import otp
 from service.bot.links import binding_link
 from service.campaign import ledger
 from service.campaign.outstanding import member_for_openid
@@ -148,7 +148,7 @@ def complete(
             throttle.clear(key)
             return Result(True, "绑定成功", member)
         if (locked := throttle.locked_until(otp.member_key(member.id))) is not None:
-            throttle.fail(key)
+            throttle.fail(key, otp.failure_limit())
             return Result(False, throttle.lock_message(locked), locked=True)
         return _miss(key, "", FAILED, ok=False)  # the code check counted against the member
     return _miss(key, scene, FAILED, ok=False)
@@ -157,8 +157,9 @@ def complete(
 def _miss(key: str, scene: str, message: str, *, ok: bool) -> Result:
     kind, ident = parse_scene(scene)
     if kind == "m" and ident is not None:
-        throttle.fail(otp.member_key(ident))  # someone is guessing at this member's QR
-    left = throttle.fail(key)
+        # Someone is guessing at this member's QR.
+        throttle.fail(otp.member_key(ident), otp.failure_limit())
+    left = throttle.fail(key, otp.failure_limit())
     if left == 0:
         until = throttle.locked_until(key)
         assert until is not None

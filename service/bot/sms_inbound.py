@@ -21,9 +21,10 @@ from flask import Blueprint, current_app, jsonify
 from service.bot import inbox, sms_push, sms_replies
 from service.bot.inbox import Outcome
 from service.bot.push_guard import read_body, require_token
-from service.campaign.transaction import run_unit
+from service.errors import json_error
 from service.models.inbox import HANDLED, IGNORED, SMS_ALIYUN, SMS_TENCENT
 from service.notify import receipts
+from service.unit_of_work import run_unit
 
 bp = Blueprint("sms_inbound", __name__, url_prefix="/sms")
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def _load(source: str, read: Callable[[Any], list[Any]]) -> list[Any] | Any:
     try:
         return read(sms_push.load(body))
     except sms_push.BadPush:
-        return jsonify({"code": 400, "message": "推送内容格式不正确"}), 400
+        return json_error(400, "推送内容格式不正确")
 
 
 def _receipts(source: str, read: Callable[[Any], list[sms_push.ReceiptItem]]) -> Any:

@@ -27,8 +27,8 @@ from service.bot.wechat_xml import (
     safe_text,
     to_push,
 )
-from service.campaign.transaction import run_unit
 from service.models.inbox import WECHAT_OA
+from service.unit_of_work import run_unit
 
 bp = Blueprint("wechat_callback", __name__)
 log = logging.getLogger(__name__)

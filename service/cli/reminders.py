@@ -12,7 +12,6 @@ from sqlalchemy import select
 from service import audit
 from service.campaign.campaigns import find_campaign
 from service.campaign.reminders import DEFAULT_POLICY, LABELS, RUNGS, effective_policy
-from service.campaign.transaction import run_unit
 from service.campaign.workdays import coverage_warning
 from service.clock import format_local
 from service.errors import ServiceError
@@ -20,6 +19,7 @@ from service.extensions import db
 from service.models import CallTask, Member
 from service.models.call_task import OPEN, STATUS_LABELS
 from service.records.phones import mask_phone
+from service.unit_of_work import run_unit
 
 group = AppGroup("reminders", help="提醒策略与电话任务。")
 policy_group = AppGroup("policy", help="信息确认工作的提醒策略。")
