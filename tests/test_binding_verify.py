@@ -36,7 +36,8 @@ def test_code_to_the_phone_on_record_verifies_the_session(app: Flask) -> None:
         masked = member.mobile[:3] + "****" + member.mobile[-4:]
         assert page.status_code == 200 and masked in body and member.mobile not in body
         csrf = csrf_of(page.data)
-        sent = client.post("/verify", data={"csrf_token": csrf, "next": card_path, "action": "send"})
+        sent = client.post("/verify", data={"csrf_token": csrf, "next": card_path,
+                                            "action": "send"})
         assert f"验证码已发送到手机{masked}" in text(sent)
         code = last_code(member.id)
         bad = client.post("/verify", data={"csrf_token": csrf, "next": card_path, "action": "check",
@@ -80,7 +81,8 @@ def test_resend_too_soon_is_explained(app: Flask) -> None:
         card_path, member = _card_path()
         csrf = csrf_of(client.get(_verify_url(card_path)).data)
         client.post("/verify", data={"csrf_token": csrf, "next": card_path, "action": "send"})
-        again = client.post("/verify", data={"csrf_token": csrf, "next": card_path, "action": "send"})
+        again = client.post("/verify", data={"csrf_token": csrf, "next": card_path,
+                                             "action": "send"})
         assert "秒后再重新获取" in text(again) and codes_queued(member.id) == 1
 
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from flask import Flask
 
-from service.bot.links import dispute_link
 from service.bot import shortlinks
+from service.bot.links import dispute_link
 from service.campaign import ledger
 from service.clock import now_utc
 from service.extensions import db

@@ -97,8 +97,7 @@ def reject(request_id: int) -> Any:
 
 
 def resolve(request_id: int, who: Requester, *, accept: bool, **answer: Any) -> None:
-    """Accept or reject a correction request (``answer``: basis and values, or reason),
-    audited."""
+    """Accept (``answer``: basis, values) or reject (reason) a correction request, audited."""
     card = corrections.resolve(request_id, accept=accept, actor=who.actor, **answer)
     who.audit("correction.accept" if accept else "correction.reject",
               target_type="correction_request", target_id=request_id, card_id=card.id)
