@@ -3,8 +3,8 @@
 Adding a page module: give it ``bp = Blueprint("admin_<name>", __name__, url_prefix="/admin")``,
 add the module to ``BLUEPRINT_MODULES`` and, for the top navigation, an entry to ``NAV``
 (endpoint, label, roles; entries whose endpoint is not registered are skipped). Every
-``/admin/…`` request gets the signed-in user (``auth.current_user()``), a CSRF check on writes
-(``csrf``), and must use the scoped queries of ``scope``.
+``/admin/…`` request gets the signed-in user (views call ``auth.signed_in_user()``), the
+app-wide CSRF check on writes (``service.csrf``), and must use the scoped queries of ``scope``.
 """
 
 from __future__ import annotations
