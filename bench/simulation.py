@@ -22,7 +22,6 @@ from service.campaign.campaigns import start_campaign
 from service.campaign.escalation import finish_call
 from service.campaign.reminders import effective_policy, in_quiet_hours
 from service.campaign.states import InvalidTransition, StaleCard
-from service.campaign.transaction import run_unit
 from service.campaign.workdays import add_workdays, is_workday
 from service.clock import LOCAL_TZ, to_local
 from service.errors import ServiceError
@@ -40,6 +39,7 @@ from service.models import (
 from service.models.campaign import CONFIRMED, PENDING, PROXY_CONFIRMED, UNREACHABLE
 from service.models.outbox import CARD, DELIVERED, NOTICE, REMINDER, SENT
 from service.notify.dispatch import drain
+from service.unit_of_work import run_unit
 
 START = "2026-11-30 09:00"  # a Monday
 CAMPAIGN_WORKDAYS = 10  # the branch collection window of seeds/001 (6/26–7/10)

@@ -18,7 +18,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     :param config: settings applied last, over the defaults and FLASK_* variables (tests).
     :param instance_path: where keys, the SQLite file and evidence live; default ./instance.
     """
-    from service import admin, bot, crypto, keys, sqlite
+    from service import admin, bot, crypto, csrf, keys, sqlite
     from service.cli import register_commands
     from service.config import load_config
     from service.errors import register_error_handlers
@@ -46,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     app.register_blueprint(console_bp)
     bot.register_blueprints(app)
     admin.register_blueprints(app)
+    csrf.init_app(app)  # after the admin's user lookup: a refusal page knows who is signed in
     register_error_handlers(app)
     register_commands(app)
     return app

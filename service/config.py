@@ -21,6 +21,14 @@ class Config:
     DATA_KEY: str | None = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # CSRF (Flask-WTF): every form post carries the session's token in ``csrf_token``; scripts
+    # send it in this header. The token lives as long as the browser session, so a member who
+    # reads a card for an hour is not refused. The HTTPS Referer check is off: member pages
+    # send no Referer (the card link must not leak), and the session-bound token plus
+    # SameSite=Lax cookies already stop cross-site posts.
+    WTF_CSRF_HEADERS = ["X-CSRF-Token"]
+    WTF_CSRF_TIME_LIMIT: int | None = None
+    WTF_CSRF_SSL_STRICT = False
 
     # people see Asia/Shanghai; storage is UTC
     TIMEZONE = "Asia/Shanghai"

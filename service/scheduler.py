@@ -26,10 +26,10 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import delete
 
-from service.campaign.transaction import run_unit
 from service.clock import now_utc
 from service.extensions import db
 from service.models.reminder import SCHEDULER_JOBS_TABLE, scheduler_jobs
+from service.unit_of_work import run_unit
 
 log = logging.getLogger(__name__)
 DEFAULT_GRACE_SECONDS = 1800
@@ -111,9 +111,12 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
 
 def prune_stale_jobs() -> int:
     """Delete stored jobs no longer declared in JOBS (renamed or removed); return how many."""
+    return run_unit(_prune)
+
+
+def _prune() -> int:
     removed = db.session.execute(
         delete(scheduler_jobs).where(scheduler_jobs.c.id.not_in(list(JOBS_BY_ID))))
-    db.session.commit()
     return int(removed.rowcount or 0)
 
 

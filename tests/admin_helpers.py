@@ -16,6 +16,7 @@ Typical use::
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,6 +32,7 @@ from service.models import AdminSession, AdminUser, Org
 from tests.workflow_helpers import started
 
 PASSWORD = "correct-horse-battery"
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 _HASH: list[str] = []  # scrypt is slow on purpose: hash the shared test password once
 ROLE_NAMES = ("org_department", "committee_admin", "branch_admin", "collector")
 
@@ -109,16 +111,28 @@ def sign_in(client: Any, user_id: int) -> None:
 
 
 def csrf(client: Any) -> str:
-    """Return the client's CSRF token, creating one in its session if needed."""
+    """Return the CSRF token a page gives ``client``, read from its form as a browser would.
+
+    The sign-in page carries it, or (signed in) the dashboard; a token read once serves until
+    the session's secret changes (sign-in and sign-out replace the session).
+    """
     with client.session_transaction() as sess:
-        token = sess.get("csrf_token") or secrets.token_urlsafe(32)
-        sess["csrf_token"] = token
-    return token
+        secret = sess.get("csrf_token")
+    known = getattr(client, "_csrf_seen", None)
+    if secret is not None and known is not None and known[0] == secret:
+        return known[1]
+    page = client.get("/admin/login")
+    if page.status_code == 302:
+        page = client.get("/admin/")
+    found = _CSRF_FIELD.search(page.get_data(as_text=True))
+    assert found, f"no CSRF token on {page.request.path} ({page.status_code})"
+    with client.session_transaction() as sess:
+        client._csrf_seen = (sess.get("csrf_token"), found[1])
+    return found[1]
 
 
 def login(client: Any, username: str, password: str = PASSWORD, **extra: Any) -> Any:
     """Sign in through the real form (CSRF token included); return the response."""
-    client.get("/admin/login")
     return client.post("/admin/login", data={"username": username, "password": password,
                                              "csrf_token": csrf(client), **extra})
 
@@ -133,7 +147,7 @@ def dispute(app: Flask, member_id: int, campaign_id: int, proposed: dict[str, st
     """Have the member dispute their current card; return the correction request's id."""
     from service.campaign import corrections
     from service.campaign.states import membership
-    from service.campaign.transaction import run_unit
+    from service.unit_of_work import run_unit
 
     with app.app_context():
         card_id = membership(campaign_id, member_id).card_id

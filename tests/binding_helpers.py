@@ -20,7 +20,7 @@ def path_of(url: str) -> str:
 
 def csrf_of(page: bytes) -> str:
     """Return the form token a member page carries."""
-    match = re.search(rb'name="csrf" value="([^"]+)"', page)
+    match = re.search(rb'name="csrf_token" value="([^"]+)"', page)
     assert match, "no form token on the page"
     return match[1].decode()
 

@@ -187,9 +187,9 @@ def outbox_rows() -> list[Any]:
 def sent_row(channel: str, member: Any, provider_msg_id: str, kind: str = "card") -> int:
     """Queue the member's current card on ``channel`` and record it as sent; return the id."""
     from service.campaign import outstanding
-    from service.campaign.transaction import run_unit
     from service.notify import outbox
     from service.notify.channel import SendResult
+    from service.unit_of_work import run_unit
 
     cm = outstanding.awaiting(member.id)[0]
     row = run_unit(lambda: outbox.enqueue(

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from service import fake_clock
 from service.campaign.campaigns import start_campaign
-from service.campaign.transaction import run_unit
 from service.extensions import db
 from service.models import Campaign, Member, OutboxMessage, ReminderStep
 from service.models.outbox import REMINDER
+from service.unit_of_work import run_unit
 from tests.workflow_helpers import committee
 
 START = "2026-11-30 09:00"  # a Monday; the default policy's first reminder is on 12-01

@@ -19,7 +19,6 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from service.campaign.campaigns import start_campaign
-from service.campaign.transaction import run_unit
 from service.clock import today_local
 from service.extensions import db
 from service.models import (
@@ -32,6 +31,7 @@ from service.models import (
     SamplingItem,
     SamplingRun,
 )
+from service.unit_of_work import run_unit
 from tests.admin_helpers import World, call_task, dispute, make_world, post, sign_in
 from tests.factories import make_member, make_org
 

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from service.admin import throttle
 from service.clock import now_utc
 from service.extensions import db
-from service.models import AdminSession, AdminUser, AuditLog
+from service.models import AdminSession, AdminUser, AuditLog, Throttle
 from tests.admin_helpers import PASSWORD, csrf, login, make_world, post, sign_in
 
 
@@ -55,6 +56,8 @@ def test_login_replaces_the_session_against_fixation(app, client):
     with client.session_transaction() as sess:
         assert "planted" not in sess and sess["admin_token"] != "planted-by-attacker"
         assert sess.get("csrf_token") != before
+    # The token read before signing in died with that session.
+    assert client.post("/admin/logout", data={"csrf_token": before}).status_code == 400
 
 
 def test_wrong_password_and_unknown_user_get_the_same_answer(app, client):
@@ -77,9 +80,10 @@ def test_account_locks_after_repeated_failures_even_for_the_right_password(app, 
     assert refused.status_code == 401
     assert _audit(app, "login.failed")[-1].detail["reason"] == "locked"
     with app.app_context():
-        user = db.session.get(AdminUser, w.users["collector"])
-        assert user.locked_until is not None
-        user.locked_until = now_utc() - timedelta(seconds=1)  # the lock runs out
+        lock = db.session.scalar(select(Throttle).where(
+            Throttle.key == throttle.account_key(w.users["collector"])))
+        assert lock.locked_until is not None
+        lock.locked_until = now_utc() - timedelta(seconds=1)  # the lock runs out
         db.session.commit()
     assert login(client, "collector", PASSWORD).status_code == 302
 

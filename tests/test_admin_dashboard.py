@@ -7,9 +7,9 @@ import re
 from sqlalchemy import select, update
 
 from service.campaign import workflow
-from service.campaign.transaction import run_unit
 from service.extensions import db
 from service.models import AuditLog, Member, Org, OutboxMessage
+from service.unit_of_work import run_unit
 from tests.admin_helpers import call_task, dispute, make_world, post, sign_in
 from tests.workflow_helpers import cm_of, confirm_kwargs, yesterday
 

@@ -36,15 +36,16 @@ def test_code_to_the_phone_on_record_verifies_the_session(app: Flask) -> None:
         masked = member.mobile[:3] + "****" + member.mobile[-4:]
         assert page.status_code == 200 and masked in body and member.mobile not in body
         csrf = csrf_of(page.data)
-        sent = client.post("/verify", data={"csrf": csrf, "next": card_path, "action": "send"})
+        sent = client.post("/verify", data={"csrf_token": csrf, "next": card_path,
+                                            "action": "send"})
         assert f"验证码已发送到手机{masked}" in text(sent)
         code = last_code(member.id)
-        bad = client.post("/verify", data={"csrf": csrf, "next": card_path, "action": "check",
+        bad = client.post("/verify", data={"csrf_token": csrf, "next": card_path, "action": "check",
                                            "code": wrong(code)})
         assert "验证码不正确，还可以再试4次" in text(bad)
         with client.session_transaction() as session:
             assert "member_verified" not in session
-        good = client.post("/verify", data={"csrf": csrf, "next": card_path,
+        good = client.post("/verify", data={"csrf_token": csrf, "next": card_path,
                                             "action": "check", "code": code})
         assert good.status_code == 302 and good.headers["Location"] == card_path
         with client.session_transaction() as session:
@@ -79,8 +80,9 @@ def test_resend_too_soon_is_explained(app: Flask) -> None:
     with app.app_context():
         card_path, member = _card_path()
         csrf = csrf_of(client.get(_verify_url(card_path)).data)
-        client.post("/verify", data={"csrf": csrf, "next": card_path, "action": "send"})
-        again = client.post("/verify", data={"csrf": csrf, "next": card_path, "action": "send"})
+        client.post("/verify", data={"csrf_token": csrf, "next": card_path, "action": "send"})
+        again = client.post("/verify", data={"csrf_token": csrf, "next": card_path,
+                                             "action": "send"})
         assert "秒后再重新获取" in text(again) and codes_queued(member.id) == 1
 
 

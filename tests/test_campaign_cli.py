@@ -16,11 +16,11 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
 from service.campaign import corrections, workflow
-from service.campaign.transaction import run_unit
 from service.clock import today_local
 from service.extensions import db
 from service.models import CampaignMember, Member
 from service.records.idcard import mask_id
+from service.unit_of_work import run_unit
 from tests.workflow_helpers import committee, confirm_kwargs
 
 ROOT = "中共测试工作流委员会"

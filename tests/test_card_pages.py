@@ -7,7 +7,6 @@ from urllib.parse import unquote
 from flask import Flask
 
 from service.campaign import workflow
-from service.campaign.transaction import run_unit
 from service.evidence import ledger
 from service.evidence.consent import CONSENT_V1
 from service.extensions import db
@@ -16,6 +15,7 @@ from service.models import Campaign, Card
 from service.models.campaign import CLOSED, CONFIRMED, PENDING
 from service.records.idcard import mask_id
 from service.records.phones import mask_phone
+from service.unit_of_work import run_unit
 from tests.card_page_helpers import (
     audits,
     carded,

@@ -6,11 +6,11 @@ from flask import Flask
 from sqlalchemy import select
 
 from service.campaign import corrections
-from service.campaign.transaction import run_unit
 from service.evidence import ledger
 from service.extensions import db
 from service.models import CorrectionRequest
 from service.models.campaign import DISPUTED
+from service.unit_of_work import run_unit
 from tests.card_page_helpers import carded, count, csrf_of, current, entries, redirects_to_card
 
 

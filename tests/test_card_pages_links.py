@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-from service.bot.pages.shortlinks import MissLimiter
+from service.bot.pages import shortlinks
 from service.clock import now_utc
 from service.evidence import ledger
 from service.extensions import db
@@ -74,16 +74,28 @@ def test_guessing_is_slowed_down_politely(make_app) -> None:
     assert other.status_code == 302  # another address is not affected
 
 
-def test_miss_limiter_forgets_after_the_window() -> None:
-    limiter = MissLimiter(limit=2, window=0.0)
-    limiter.miss("a")
-    limiter.miss("a")
-    assert not limiter.blocked("a")  # a zero window keeps nothing
-    slow = MissLimiter(limit=2, window=3600)
-    slow.miss("a")
-    assert not slow.blocked("a")
-    slow.miss("a")
-    assert slow.blocked("a") and not slow.blocked("b")
+def test_miss_limiter_forgets_after_the_window(make_app) -> None:
+    with make_app(MEMBER_LINK_MISS_LIMIT=2, MEMBER_LINK_MISS_WINDOW=0).app_context():
+        shortlinks.miss("a")
+        shortlinks.miss("a")
+        assert not shortlinks.blocked("a")  # a zero window keeps nothing
+    with make_app(MEMBER_LINK_MISS_LIMIT=2, MEMBER_LINK_MISS_WINDOW=3600).app_context():
+        shortlinks.miss("a")
+        assert not shortlinks.blocked("a")
+        shortlinks.miss("a")
+        assert shortlinks.blocked("a") and not shortlinks.blocked("b")
+
+
+def test_misses_count_in_the_database_for_every_process(make_app) -> None:
+    # Two apps stand for two web processes: a guesser spreading tries over both is still
+    # stopped, because the count lives in the database, not in either process.
+    first, second = make_app(MEMBER_LINK_MISS_LIMIT=4), make_app(MEMBER_LINK_MISS_LIMIT=4)
+    carded(first)
+    for i in range(4):
+        app = (first, second)[i % 2]
+        assert app.test_client().get(f"/s/guess{i:07d}").status_code == 404
+    assert second.test_client().get("/s/guess0000009").status_code == 429
+    assert first.test_client().get("/s/guess0000009").status_code == 429
 
 
 def test_short_link_of_an_old_card_has_expired(app: Flask) -> None:

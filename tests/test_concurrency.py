@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 
 from service.campaign import cards, corrections, states, workflow
 from service.campaign.states import InvalidTransition, StaleCard
-from service.campaign.transaction import run_unit
 from service.evidence.verification import verify_chain
 from service.extensions import db
 from service.models import CorrectionRequest, EvidenceEntry
+from service.unit_of_work import run_unit
 from tests.workflow_helpers import cm_of, confirm_kwargs, started
 
 

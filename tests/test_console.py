@@ -12,7 +12,7 @@ from flask import Flask
 
 from service.campaign.campaigns import start_campaign
 from service.campaign.notices import post
-from service.campaign.transaction import run_unit
+from service.unit_of_work import run_unit
 from service.clock import today_local
 from service.extensions import db
 from service.notify.dispatch import drain

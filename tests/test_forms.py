@@ -13,7 +13,6 @@ from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 
 from service.campaign import workflow
-from service.campaign.transaction import run_unit
 from service.evidence import annotation
 from service.extensions import db
 from service.forms.fonts import FontMissing, find_font, register_font
@@ -23,6 +22,7 @@ from service.forms.qr import QUIET, evidence_payload, qr_matrix
 from service.forms.render import member_form_pdf, org_form_pdf
 from service.models import AuditLog
 from service.roster import forms
+from service.unit_of_work import run_unit
 from tests.factories import make_member, make_org, member_record, synthetic_id
 from tests.forms_helpers import pdf_info, pdf_text, render_gray, save_png, squeeze
 from tests.workflow_helpers import cm_of, confirm_kwargs, started

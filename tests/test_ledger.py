@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from service.campaign import corrections, workflow
 from service.campaign.bundle import export_bundle
-from service.campaign.transaction import run_unit
 from service.errors import ServiceError
 from service.evidence import blobs, ledger
 from service.evidence.attachments import check, store_attachment
@@ -24,6 +23,7 @@ from service.evidence.canonical import canonical_json, sha256_hex
 from service.evidence.verification import verify_chain
 from service.extensions import db
 from service.models import EvidenceEntry, EvidenceHead, Member, Org
+from service.unit_of_work import run_unit
 from tests.workflow_helpers import MP3, PDF, PNG, cm_of, confirm_kwargs, started
 
 

@@ -10,16 +10,17 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from service.campaign.transaction import run_unit
 from service.clock import now_utc
 from service.errors import ServiceError
 from service.extensions import db
-from service.identity import otp, throttle
+from service import throttle
+from service.identity import otp
 from service.models import Member, OtpCode, OutboxMessage, Throttle
 from service.models.member_auth import VERIFY
 from service.models.outbox import DEAD, SENT
 from service.notify.dispatch import drain
 from service.notify.messages import compose
+from service.unit_of_work import run_unit
 from tests.factories import make_member, make_org
 from tests.fakes import aliyun as aliyun_fake
 from tests.fakes.aliyun import FakeAliyunSms

@@ -10,7 +10,6 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from service.campaign import workflow
-from service.campaign.transaction import run_unit
 from service.clock import now_utc
 from service.evidence import ledger
 from service.evidence.verification import verify_chain
@@ -20,6 +19,7 @@ from service.models.outbox import DEAD, PENDING, SENDING, SENT
 from service.notify import outbox, router
 from service.notify.channel import Deferred, SendError
 from service.notify.dispatch import drain
+from service.unit_of_work import run_unit
 from tests.workflow_helpers import cm_of, started
 
 

@@ -13,7 +13,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete, select, update
 
-from service.campaign.transaction import run_unit
 from service.clock import now_utc
 from service.evidence import ledger
 from service.evidence.verification import verify_chain
@@ -23,6 +22,7 @@ from service.models.outbox import DEAD, DELIVERED, PENDING, SENDING, SENT
 from service.notify import dispatch, outbox, outbox_admin, router
 from service.notify.channel import PermanentFailure
 from service.notify.messages import compose, compose_many
+from service.unit_of_work import run_unit
 from tests.fakes.aliyun import FakeAliyunSms
 from tests.fakes.aliyun_query import FakeAliyunSmsWithQuery
 from tests.sms_helpers import sms_config

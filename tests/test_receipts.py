@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from service.campaign.transaction import run_unit
 from service.evidence import ledger
 from service.evidence.verification import verify_chain
 from service.models.outbox import DEAD, DELIVERED, FAILED
 from service.notify import outbox, receipts
 from service.notify.receipts import Receipt
+from service.unit_of_work import run_unit
 from tests.inbound_helpers import evidence, outbox_rows, sent_row
 from tests.workflow_helpers import started
 

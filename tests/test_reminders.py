@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from service.campaign import workflow
 from service.campaign.escalation import remind_members
-from service.campaign.transaction import run_unit
 from service.clock import to_local
 from service.extensions import db
 from service.models import CallTask, ChannelBinding, OutboxMessage
 from service.models.call_task import CANCELLED, OPEN
 from service.models.outbox import NOTICE
+from service.unit_of_work import run_unit
 from tests.reminder_helpers import controlled_clock, outbox_count, started_at, steps
 from tests.workflow_helpers import cm_of, confirm_kwargs
 

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from service.campaign import corrections
 from service.campaign.digests import remind_corrections, send_digests
 from service.campaign.reminders import DEFAULT_POLICY, effective_policy, validate_policy
-from service.campaign.transaction import run_unit
 from service.errors import ServiceError
 from service.extensions import db
 from service.models import AdminUser, Campaign, OutboxMessage
 from service.models.admin_user import BRANCH_ADMIN, COMMITTEE_ADMIN
 from service.models.outbox import NOTICE
+from service.unit_of_work import run_unit
 from tests.reminder_helpers import controlled_clock, started_at
 from tests.workflow_helpers import cm_of
 

@@ -13,7 +13,6 @@ import pytest
 from flask import Flask
 
 from service.campaign.campaigns import start_campaign
-from service.campaign.transaction import run_unit
 from service.clock import today_local
 from service.evidence import ledger
 from service.extensions import db
@@ -21,6 +20,7 @@ from service.models.inbox import HANDLED, IGNORED, QUEUED
 from service.models.outbox import DELIVERED, FAILED, NOTICE
 from service.notify import outbox
 from service.notify.channel import SendResult
+from service.unit_of_work import run_unit
 from tests.factories import make_member
 from tests.inbound_helpers import (
     evidence,

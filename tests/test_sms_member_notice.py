@@ -11,7 +11,6 @@ from flask import Flask
 from sqlalchemy import select
 
 from service.campaign import outstanding
-from service.campaign.transaction import run_unit
 from service.extensions import db
 from service.inbound import sms_replies
 from service.models import OutboxMessage
@@ -20,6 +19,7 @@ from service.notify import outbox
 from service.notify.aliyun import AliyunSms
 from service.notify.channel import NotReachable, Outgoing
 from service.notify.dispatch import drain
+from service.unit_of_work import run_unit
 from tests.fakes import aliyun as aliyun_fake
 from tests.fakes import tencent as tencent_fake
 from tests.fakes.aliyun import FakeAliyunSms

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from service.admin import throttle
 from service.clock import now_utc
 from service.extensions import db
-from service.models import AdminUser, AuditLog
+from service.models import AdminUser, AuditLog, Throttle
 from tests.factories import make_org
 
 
@@ -69,7 +70,8 @@ def test_list_unlock_passwd_deactivate(app, runner):
                         "--password", "a-long-password"])
     with app.app_context():
         user = db.session.scalar(select(AdminUser).where(AdminUser.username == "zhao"))
-        user.locked_until = now_utc() + timedelta(minutes=10)
+        db.session.add(Throttle(key=throttle.account_key(user.id), failures=0,
+                                locked_until=now_utc() + timedelta(minutes=10)))
         db.session.commit()
     listed = runner.invoke(args=["users", "list"])
     assert "zhao" in listed.output and "锁定至" in listed.output and org in listed.output

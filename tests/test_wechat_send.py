@@ -9,7 +9,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from service.campaign.transaction import run_unit
 from service.clock import now_utc
 from service.evidence import ledger
 from service.extensions import db
@@ -17,6 +16,7 @@ from service.models import ChannelBinding, EvidenceEntry, SubscribeGrantUse
 from service.models.outbox import DEAD, FAILED, NOTICE, PENDING, SENT
 from service.notify import outbox
 from service.notify.dispatch import drain
+from service.unit_of_work import run_unit
 from tests.fakes.aliyun import FakeAliyunSms
 from tests.fakes.wechat import (
     MP_CARD,

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from service.campaign import cards, corrections, workflow
 from service.campaign.campaigns import progress
 from service.campaign.states import InvalidTransition, StaleCard
-from service.campaign.transaction import run_unit
 from service.errors import Forbidden, ServiceError
 from service.evidence import annotation
 from service.evidence.attachments import store_attachment
@@ -29,6 +28,7 @@ from service.models.campaign import (
     UNREACHABLE,
 )
 from service.roster.members import update_member
+from service.unit_of_work import run_unit
 from tests.workflow_helpers import PNG, cm_of, confirm_kwargs, started, yesterday
 
 

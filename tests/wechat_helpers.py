@@ -7,11 +7,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from service.campaign.campaigns import start_campaign
-from service.campaign.transaction import run_unit
 from service.clock import today_local
 from service.extensions import db
 from service.models import ChannelBinding, Member, OutboxMessage
 from service.models.channel import BY_ADMIN, WECHAT_MP, WECHAT_OA
+from service.unit_of_work import run_unit
 from tests.fakes.wechat import FakeWeChat
 from tests.workflow_helpers import committee
 

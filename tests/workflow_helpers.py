@@ -6,10 +6,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from service.campaign.campaigns import start_campaign
-from service.campaign.transaction import run_unit
 from service.clock import today_local
 from service.extensions import db
 from service.models import Campaign, CampaignMember, Member, Org
+from service.unit_of_work import run_unit
 from tests.factories import make_member, make_org
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -3,8 +3,8 @@
 Adding a page module: give it ``bp = Blueprint("admin_<name>", __name__, url_prefix="/admin")``,
 add the module to ``BLUEPRINT_MODULES`` and, for the top navigation, an entry to ``NAV``
 (endpoint, label, roles; entries whose endpoint is not registered are skipped). Every
-``/admin/…`` request gets the signed-in user (``auth.current_user()``), a CSRF check on writes
-(``csrf``), and must use the scoped queries of ``scope``.
+``/admin/…`` request gets the signed-in user (views call ``auth.signed_in_user()``), the
+app-wide CSRF check on writes (``service.csrf``), and must use the scoped queries of ``scope``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from flask import Flask, current_app, jsonify, render_template, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask import Flask, current_app
 
 from service.models.admin_user import (
     BRANCH_ADMIN,
@@ -58,34 +57,18 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
 
 
 def register_blueprints(app: Flask) -> None:
-    """Register every admin blueprint on ``app``, with sign-in, CSRF and navigation."""
-    from service.admin import auth, common, csrf
+    """Register every admin blueprint on ``app``, with sign-in and navigation."""
+    from service.admin import auth, common
 
     common.init_app(app)
-    auth.init_app(app)  # first: the CSRF check and the views need to know who is signed in
-    csrf.init_app(app)
+    auth.init_app(app)  # before the app's CSRF check: refusals and views know who is signed in
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(f"{__name__}.{name}").bp)
     app.jinja_env.globals["admin_nav"] = _nav
     app.jinja_env.globals["admin_roles"] = ROLES
-    app.register_error_handler(RequestEntityTooLarge, _too_large)
 
 
 def _nav(user: Any) -> list[tuple[str, str]]:
     """Return the navigation entries ``user`` sees: (endpoint, label)."""
     views = current_app.view_functions
     return [(e, label) for e, label, roles in NAV if user.role in roles and e in views]
-
-
-def _too_large(exc: RequestEntityTooLarge) -> Any:
-    limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
-    message = f"上传的内容太大，单次提交不能超过 {limit}MB"
-    if request.path.startswith("/admin/") and not auth_wants_json():
-        return render_template("error.html", code=413, message=message), 413
-    return jsonify({"code": 413, "message": message}), 413
-
-
-def auth_wants_json() -> bool:
-    from service.admin.auth import wants_json
-
-    return wants_json()

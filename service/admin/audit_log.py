@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from sqlalchemy import ColumnElement, Integer, and_, cast, or_, select, true
 
 from service.admin import scope
-from service.admin.auth import current_user, login_required
+from service.admin.auth import login_required, signed_in_user
 from service.admin.downloads import add_filters
 from service.errors import ServiceError
 from service.extensions import db
@@ -23,13 +23,7 @@ from service.models import AdminUser, AuditLog, Member, Org
 bp = Blueprint("admin_audit", __name__, url_prefix="/admin")
 add_filters(bp)
 MAX_PAGE = 10_000
-
-
-def _user() -> AdminUser:
-    user = current_user()
-    assert user is not None
-    scope.require(user, "audit_log")
-    return user
+AUDIT_LOG = "audit_log"  # the permission every page here needs
 
 
 def _actors(where: Any) -> list[str]:
@@ -123,7 +117,7 @@ def entry_dict(e: AuditLog) -> dict[str, Any]:
 @login_required
 def index() -> str:
     """Show a page of audit entries, newest first, with the filters."""
-    user = _user()
+    user = signed_in_user(AUDIT_LOG)
     entries, filters, page, more = _page(user)
     actions = db.session.scalars(select(AuditLog.action).where(visible(user)).distinct()
                                  .order_by(AuditLog.action)).all()
@@ -135,5 +129,5 @@ def index() -> str:
 @login_required
 def data() -> Any:
     """Return a page of audit entries as JSON, with the same filters."""
-    entries, _, page, more = _page(_user())
+    entries, _, page, more = _page(signed_in_user(AUDIT_LOG))
     return jsonify({"page": page, "more": more, "entries": [entry_dict(e) for e in entries]})

@@ -2,19 +2,22 @@
 
 For other admin modules:
 
-- ``current_user()`` → the signed-in ``AdminUser`` or None; ``actor()`` → ``"admin:<id>"``.
+- ``signed_in_user(action)`` → the signed-in ``AdminUser`` (401 without one), refusing (403)
+  a role that may not do ``action`` (a key of ``scope.ACTIONS``); ``current_user()`` → the
+  user or None, for code that must work signed out.
+- ``requester()`` → who acts in this request (actor, address, browser) as plain data for use
+  cases; ``requester().audit(action, **detail)`` adds an audit row in the caller's unit.
 - ``@login_required`` and ``@roles_required(*roles)``: JSON callers get 401/403 JSON, pages get
   a redirect to the sign-in page (401) or the error page (403). Every ``/admin/…`` path other
   than the sign-in page already requires a signed-in user (``init_app``), the decorators are
   the explicit, per-view statement and add the role check.
-- ``audit(action, **detail)``: an audit row with this user, address and browser (committed by
-  the caller's transaction).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from dataclasses import dataclass
+from functools import partial, wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -22,8 +25,8 @@ from flask import (
     Blueprint,
     Flask,
     Response,
+    abort,
     g,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -33,11 +36,12 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from service import audit as audit_log
-from service.admin import sessions, throttle
-from service.errors import Forbidden
+from service.admin import scope, sessions, throttle
+from service.errors import Forbidden, json_error, wants_json
 from service.extensions import db
-from service.models import AdminUser
+from service.models import AdminSession, AdminUser
 from service.models.admin_user import ROLES
+from service.unit_of_work import run_unit
 
 bp = Blueprint("admin_auth", __name__, url_prefix="/admin")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,38 +57,45 @@ def is_admin_request() -> bool:
     return request.path == "/admin" or request.path.startswith("/admin/")
 
 
-def wants_json() -> bool:
-    """Return whether the caller expects JSON rather than a page."""
-    if request.path.startswith("/admin/api/") or request.is_json:
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
-
-
 def current_user() -> AdminUser | None:
     """Return the signed-in admin user of this request, or None."""
     return g.get("admin_user")
 
 
-def actor() -> str:
-    """Return the audit/ledger actor of the signed-in user, ``"admin:<id>"``."""
+def signed_in_user(action: str | None = None) -> AdminUser:
+    """Return the signed-in admin user; refuse (403) a role that may not do ``action``."""
     user = current_user()
-    assert user is not None, "actor() outside a signed-in request"
-    return f"admin:{user.id}"
+    if user is None:
+        abort(401)
+    if action is not None:
+        scope.require(user, action)
+    return user
 
 
-def audit(action: str, *, target_type: str | None = None, target_id: object = None,
-          actor_name: str | None = None, **detail: Any) -> None:
-    """Record an audited action of this request's user (or ``actor_name``)."""
-    audit_log.record(
-        action, actor=actor_name or actor(), target_type=target_type, target_id=target_id,
-        ip=sessions.client_ip(), user_agent=request.user_agent.string, **detail,
-    )
+@dataclass(frozen=True)
+class Requester:
+    """Who acts in a request, as the audit log records it: plain data a use case can take."""
+
+    actor: str
+    ip: str | None
+    user_agent: str | None
+
+    def audit(self, action: str, *, target_type: str | None = None, target_id: object = None,
+              **detail: Any) -> None:
+        """Add an audit row of this requester's action (committed with the caller's unit)."""
+        audit_log.record(action, actor=self.actor, target_type=target_type,
+                         target_id=target_id, ip=self.ip, user_agent=self.user_agent, **detail)
+
+
+def requester(actor: str | None = None) -> Requester:
+    """Return who acts in this request: the signed-in user (or ``actor``), address, browser."""
+    name = actor or f"admin:{signed_in_user().id}"
+    return Requester(name, sessions.client_ip(), request.user_agent.string)
 
 
 def _unauthorized() -> Any:
     if wants_json():
-        return jsonify({"code": 401, "message": "请先登录"}), 401
+        return json_error(401, "请先登录")
     return redirect(url_for("admin_auth.login", next=request.full_path.rstrip("?")))
 
 
@@ -166,16 +177,10 @@ def _password_matches(user: AdminUser | None, password: str) -> bool:
     return user.check_password(password)
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> Any:
-    """Show the sign-in form; sign in with user name and password."""
-    if request.method == "GET":
-        if current_user() is not None:
-            return redirect(_safe_next(request.args.get("next")))
-        return render_template("admin/login.html", next=request.args.get("next", ""))
-    username = (request.form.get("username") or "").strip()
-    password = request.form.get("password") or ""
-    ip = sessions.client_ip()
+def sign_in(username: str, password: str, token: str, *, ip: str | None,
+            user_agent: str | None) -> int | None:
+    """Check a sign-in and record it (limits, audit); on success open the session ``token``
+    names and return the user's id, else None."""
     user = db.session.scalar(select(AdminUser).where(AdminUser.username == username))
     reason = None
     if throttle.ip_throttled(ip):
@@ -190,21 +195,45 @@ def login() -> Any:
         locked_now = False
         if user is not None and reason == "bad_password":
             locked_now = throttle.note_failure(user)
+        throttle.note_ip_failure(ip)
         audit_log.record(
             throttle.FAILED, actor=f"admin:{user.id}" if user else "anonymous",
             target_type="admin_user", target_id=user.id if user else None, ip=ip,
-            user_agent=request.user_agent.string, username=username[:64], reason=reason,
-            locked=locked_now,
+            user_agent=user_agent, username=username[:64], reason=reason, locked=locked_now,
         )
-        db.session.commit()
-        return render_template("admin/login.html", error=LOGIN_FAILED, username=username,
-                               next=request.form.get("next", "")), 401
+        return None
     assert user is not None
     throttle.note_success(user)
-    sessions.start(user)
+    sessions.start(user, token, ip=ip, user_agent=user_agent)
     audit_log.record("login", actor=f"admin:{user.id}", target_type="admin_user",
-                     target_id=user.id, ip=ip, user_agent=request.user_agent.string)
-    db.session.commit()
+                     target_id=user.id, ip=ip, user_agent=user_agent)
+    return user.id
+
+
+def sign_out(session_id: int, who: Requester) -> None:
+    """End the server-side session ``session_id`` and record the sign-out."""
+    row = db.session.get(AdminSession, session_id)
+    if row is not None:
+        sessions.end(row)
+        who.audit("logout", target_type="admin_user", target_id=row.user_id)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Show the sign-in form; sign in with user name and password."""
+    if request.method == "GET":
+        if current_user() is not None:
+            return redirect(_safe_next(request.args.get("next")))
+        return render_template("admin/login.html", next=request.args.get("next", ""))
+    username = (request.form.get("username") or "").strip()
+    password = request.form.get("password") or ""
+    token = sessions.new_token()
+    signed_in = run_unit(partial(sign_in, username, password, token, ip=sessions.client_ip(),
+                                 user_agent=request.user_agent.string))
+    if signed_in is None:
+        return render_template("admin/login.html", error=LOGIN_FAILED, username=username,
+                               next=request.form.get("next", "")), 401
+    sessions.remember(token)
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -212,7 +241,6 @@ def login() -> Any:
 @login_required
 def logout() -> Any:
     """Sign out: end the server-side session and clear the cookie."""
-    audit("logout", target_type="admin_user", target_id=current_user().id)  # type: ignore[union-attr]
-    sessions.end(g.admin_session)
-    db.session.commit()
+    run_unit(partial(sign_out, g.admin_session.id, requester()))
+    sessions.forget()
     return redirect(url_for("admin_auth.login"))

@@ -8,10 +8,8 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from service.admin import scope
-from service.admin.auth import actor, current_user, login_required
+from service.admin.auth import login_required, requester, signed_in_user
 from service.admin.common import campaigns_for
-from service.admin.sessions import client_ip
-from service.campaign.transaction import run_unit
 from service.clock import today_local
 from service.errors import ServiceError
 from service.holidays.coverage import campaign_notice
@@ -19,17 +17,11 @@ from service.holidays.files import FORMAT_HELP, HolidayFileError, read_days
 from service.holidays.store import import_days, year_days, year_statement
 from service.models import AdminUser
 from service.models.campaign import OPEN
+from service.unit_of_work import run_unit
 
 bp = Blueprint("admin_calendar", __name__, url_prefix="/admin")
 MAX_BYTES = 1024 * 1024  # a year is a few dozen lines
 SUFFIXES = (".txt", ".xlsx")
-
-
-def _user(action: str = "calendar_view") -> AdminUser:
-    user = current_user()
-    assert user is not None
-    scope.require(user, action)
-    return user
 
 
 def _year() -> int:
@@ -50,14 +42,14 @@ def _page(user: AdminUser, year: int, problems: list[str] | None = None) -> str:
 @login_required
 def index() -> str:
     """Show the chosen year's 放假 and 上班 days, and the upload form."""
-    return _page(_user(), _year())
+    return _page(signed_in_user("calendar_view"), _year())
 
 
 @bp.post("/calendar")
 @login_required
 def upload() -> Any:
     """Import an uploaded holiday file: every line right, or nothing written."""
-    user = _user("calendar_import")
+    user = signed_in_user("calendar_import")
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
@@ -68,11 +60,11 @@ def upload() -> Any:
         if len(data) > MAX_BYTES:
             raise ServiceError("文件太大：节假日文件不能超过 1MB")
         days = read_days(upload.filename, data)
-        name, who, ip, agent = upload.filename, actor(), client_ip(), request.user_agent.string
+        name, who = upload.filename, requester()
         # run_unit: two admins importing the same new day meet at the unique index; the
         # loser runs again and replaces the winner's row instead of failing.
-        result = run_unit(lambda: import_days(days, actor=who, source=name, ip=ip,
-                                              user_agent=agent))
+        result = run_unit(lambda: import_days(days, actor=who.actor, source=name, ip=who.ip,
+                                              user_agent=who.user_agent))
     except HolidayFileError as exc:
         return _page(user, _year(), exc.problems), 400
     except ServiceError as exc:

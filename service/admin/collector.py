@@ -4,17 +4,17 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from service.admin import scope
-from service.admin.auth import audit, current_user, login_required
+from service.admin.auth import Requester, login_required, requester, signed_in_user
 from service.admin.common import campaign_in_view, campaigns_for, paginate
 from service.admin.record_view import masked
 from service.campaign import workflow
-from service.campaign.transaction import run_unit
 from service.clock import now_utc, today_local
 from service.errors import ServiceError
 from service.evidence.attachments import ALLOWED_TEXT, store_attachment
@@ -24,6 +24,8 @@ from service.models.call_task import DONE
 from service.models.call_task import OPEN as TASK_OPEN
 from service.models.call_task import STATUS_LABELS as TASK_LABELS
 from service.models.campaign import DISPUTED, OPEN, PENDING, UNREACHABLE
+from service.models.evidence import EvidenceEntry
+from service.unit_of_work import run_unit
 
 bp = Blueprint("admin_collector", __name__, url_prefix="/admin")
 TO_SETTLE = (PENDING, DISPUTED, UNREACHABLE)
@@ -34,7 +36,7 @@ MAX_FILES = 5
 @login_required
 def index() -> str:
     """List the members of the campaign in view still to settle, open call tasks first."""
-    user = _user()
+    user = signed_in_user()
     campaigns = campaigns_for(user)
     campaign = campaign_in_view(user, campaigns)
     state = request.args.get("state", "")
@@ -70,7 +72,7 @@ def member(member_id: int) -> Any:
 
 def _page(member_id: int, error: str | None = None, status: int = 200,
           phone: str | None = None) -> Any:
-    user = _user()
+    user = signed_in_user()
     person = scope.get_member(user, member_id)
     memberships = db.session.execute(
         select(CampaignMember, Campaign).join(Campaign, Campaign.id == CampaignMember.campaign_id)
@@ -94,7 +96,7 @@ def _page(member_id: int, error: str | None = None, status: int = 200,
 @login_required
 def proxy(member_id: int) -> Any:
     """Record a proxy confirmation, with its uploaded evidence, in one transaction."""
-    user = _user()
+    user = signed_in_user()
     cm = _membership(user, member_id, "proxy_confirm")
     files = [f for f in request.files.getlist("attachments") if f and f.filename]
     try:
@@ -102,23 +104,13 @@ def proxy(member_id: int) -> Any:
             raise ServiceError(f"一次最多上传 {MAX_FILES} 个附件")
         confirmed_on = _date(request.form.get("confirmed_on"))
         uploads = [(f.filename or "附件", f.read()) for f in files]
-        actor = f"admin:{user.id}"
-
-        def work() -> Any:
-            attachments = [store_attachment(name, data, uploaded_by=actor)
-                           for name, data in uploads]
-            entry = workflow.proxy_confirm(
-                cm.campaign_id, member_id, actor=actor,
-                collector_name=request.form.get("collector_name") or "",
-                method=request.form.get("method") or "", confirmed_on=confirmed_on,
-                note=(request.form.get("note") or "").strip() or None,
-                reason=request.form.get("reason") or "外出", attachments=attachments)
-            _close_tasks(cm.id, actor, "已代为确认")
-            return entry
-
-        run_unit(work)
+        run_unit(partial(
+            proxy_confirm, cm.campaign_id, member_id, cm.id, uploads,
+            actor=f"admin:{user.id}", collector_name=request.form.get("collector_name") or "",
+            method=request.form.get("method") or "", confirmed_on=confirmed_on,
+            note=(request.form.get("note") or "").strip() or None,
+            reason=request.form.get("reason") or "外出"))
     except ServiceError as exc:
-        db.session.rollback()
         return _page(member_id, error=exc.message, status=exc.code)
     flash("已记录代为确认。", "success")
     return redirect(url_for(".member", member_id=member_id))
@@ -128,54 +120,47 @@ def proxy(member_id: int) -> Any:
 @login_required
 def unreachable(member_id: int) -> Any:
     """Mark a member who cannot be reached, with what was tried."""
-    user = _user()
+    user = signed_in_user()
     cm = _membership(user, member_id, "mark_unreachable")
     note = request.form.get("note") or ""
-    return _act(member_id, "已标记为失联未确认。", lambda: workflow.mark_unreachable(
-        cm.campaign_id, member_id, actor=f"admin:{user.id}", note=note))
+    return _act(member_id, "已标记为失联未确认。", partial(
+        workflow.mark_unreachable, cm.campaign_id, member_id, actor=f"admin:{user.id}",
+        note=note))
 
 
 @bp.post("/collector/members/<int:member_id>/reopen")
 @login_required
 def reopen(member_id: int) -> Any:
     """Put a re-contacted member back to confirmation (a card goes out again)."""
-    user = _user()
+    user = signed_in_user()
     cm = _membership(user, member_id, "reopen")
     note = (request.form.get("note") or "").strip() or None
-    return _act(member_id, "已重新联系，确认卡已再次发送。", lambda: workflow.reopen(
-        cm.campaign_id, member_id, actor=f"admin:{user.id}", note=note))
+    return _act(member_id, "已重新联系，确认卡已再次发送。", partial(
+        workflow.reopen, cm.campaign_id, member_id, actor=f"admin:{user.id}", note=note))
 
 
 @bp.post("/calls/<int:task_id>/done")
 @login_required
 def task_done(task_id: int) -> Any:
     """Close a call task with what came of the call."""
-    user = _user()
+    user = signed_in_user()
     task = scope.get_call_task(user, task_id)
     scope.require(user, "close_call_task")
     outcome = (request.form.get("outcome") or "").strip()
-
-    def work() -> None:
-        if not outcome:
-            raise ServiceError("请填写联系结果")
-        if task.status != TASK_OPEN:
-            raise ServiceError("该电话联系任务已处理")
-        _finish(task, f"admin:{user.id}", outcome)
-        audit("call_task.done", target_type="call_task", target_id=task.id)
-
-    return _act(task.member_id, "已记录联系结果。", work)
+    return _act(task.member_id, "已记录联系结果。",
+                partial(close_call_task, task.id, outcome, requester()))
 
 
 @bp.post("/calls/<int:task_id>/phone")
 @login_required
 def task_phone(task_id: int) -> Any:
     """Show the full phone number of a call task's member once, and audit it."""
-    user = _user()
+    user = signed_in_user()
     task = scope.get_call_task(user, task_id)
     scope.require(user, "view_full_phone")
     person = scope.get_member(user, task.member_id)
-    audit("member.view_phone", target_type="member", target_id=person.id, call_task_id=task.id)
-    db.session.commit()
+    run_unit(partial(requester().audit, "member.view_phone", target_type="member",
+                     target_id=person.id, call_task_id=task.id))
     return _page(person.id, phone=person.mobile or person.landline or "")
 
 
@@ -190,10 +175,34 @@ def _act(member_id: int, done: str, work: Any) -> Any:
     try:
         run_unit(work)
     except ServiceError as exc:
-        db.session.rollback()
         return _page(member_id, error=exc.message, status=exc.code)
     flash(done, "success")
     return redirect(url_for(".member", member_id=member_id))
+
+
+def proxy_confirm(
+    campaign_id: int, member_id: int, campaign_member_id: int,
+    uploads: list[tuple[str, bytes]], *, actor: str, collector_name: str, method: str,
+    confirmed_on: date, note: str | None, reason: str,
+) -> EvidenceEntry:
+    """Store the uploaded evidence, record the proxy confirmation and close the member's calls."""
+    attachments = [store_attachment(name, data, uploaded_by=actor) for name, data in uploads]
+    entry = workflow.proxy_confirm(
+        campaign_id, member_id, actor=actor, collector_name=collector_name, method=method,
+        confirmed_on=confirmed_on, note=note, reason=reason, attachments=attachments)
+    _close_tasks(campaign_member_id, actor, "已代为确认")
+    return entry
+
+
+def close_call_task(task_id: int, outcome: str, who: Requester) -> None:
+    """Close an open call task with what came of the call, audited."""
+    if not outcome:
+        raise ServiceError("请填写联系结果")
+    task = db.session.get(CallTask, task_id)
+    if task is None or task.status != TASK_OPEN:
+        raise ServiceError("该电话联系任务已处理")
+    _finish(task, who.actor, outcome)
+    who.audit("call_task.done", target_type="call_task", target_id=task.id)
 
 
 def _close_tasks(campaign_member_id: int, actor: str, outcome: str) -> None:
@@ -211,9 +220,3 @@ def _date(raw: str | None) -> date:
         return date.fromisoformat((raw or "").strip())
     except ValueError as exc:
         raise ServiceError("请填写有效的确认日期（YYYY-MM-DD）") from exc
-
-
-def _user() -> AdminUser:
-    user = current_user()
-    assert user is not None
-    return user

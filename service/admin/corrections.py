@@ -3,22 +3,23 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from service.admin import scope
-from service.admin.auth import audit, current_user, login_required
+from service.admin.auth import Requester, login_required, requester, signed_in_user
 from service.admin.common import paginate
 from service.admin.record_view import masked, text_of
 from service.campaign import corrections
-from service.campaign.transaction import run_unit
 from service.errors import ServiceError
 from service.extensions import db
-from service.models import AdminUser, CorrectionRequest, Member, Org
+from service.models import CorrectionRequest, Member, Org
 from service.models.correction import OPEN, STATUS_LABELS
 from service.records.fields import SENSITIVE_MEMBER_KEYS
+from service.unit_of_work import run_unit
 
 bp = Blueprint("admin_corrections", __name__, url_prefix="/admin")
 
@@ -27,7 +28,7 @@ bp = Blueprint("admin_corrections", __name__, url_prefix="/admin")
 @login_required
 def index() -> str:
     """List correction requests in scope, open ones oldest first."""
-    user = _user()
+    user = signed_in_user()
     status = request.args.get("status", OPEN)
     query = (scope.correction_query(user)
              .join(Member, Member.id == CorrectionRequest.member_id)
@@ -49,7 +50,7 @@ def detail(request_id: int) -> str:
 
 
 def _page(request_id: int, error: str | None = None, status: int = 200) -> Any:
-    user = _user()
+    user = signed_in_user()
     req = scope.get_correction(user, request_id)
     rows = []
     for item in corrections.diff(req):
@@ -74,7 +75,7 @@ def _page(request_id: int, error: str | None = None, status: int = 200) -> Any:
 @login_required
 def accept(request_id: int) -> Any:
     """Accept: change the record to the (possibly adjusted) proposed values on a basis."""
-    user = _user()
+    user = signed_in_user()
     req = scope.get_correction(user, request_id)
     scope.require(user, "resolve_correction")
     proposed = corrections.proposed_values(req)
@@ -82,37 +83,31 @@ def accept(request_id: int) -> Any:
     values = {k: (v if k in SENSITIVE_MEMBER_KEYS else request.form.get(f"v_{k}", v))
               for k, v in proposed.items()}
     basis = request.form.get("basis")
-    return _resolve(user, request_id, accept=True, basis=basis, values=values)
+    return _resolve(request_id, accept=True, basis=basis, values=values)
 
 
 @bp.post("/corrections/<int:request_id>/reject")
 @login_required
 def reject(request_id: int) -> Any:
     """Reject with a reason the member is told; the member gets the record again to confirm."""
-    user = _user()
+    user = signed_in_user()
     scope.get_correction(user, request_id)
     scope.require(user, "resolve_correction")
-    return _resolve(user, request_id, accept=False, reason=request.form.get("reason"))
+    return _resolve(request_id, accept=False, reason=request.form.get("reason"))
 
 
-def _resolve(user: AdminUser, request_id: int, *, accept: bool, **kwargs: Any) -> Any:
-    def work() -> Any:
-        card = corrections.resolve(request_id, accept=accept, actor=f"admin:{user.id}", **kwargs)
-        audit("correction.accept" if accept else "correction.reject",
+def resolve(request_id: int, who: Requester, *, accept: bool, **answer: Any) -> None:
+    """Accept (``answer``: basis, values) or reject (reason) a correction request, audited."""
+    card = corrections.resolve(request_id, accept=accept, actor=who.actor, **answer)
+    who.audit("correction.accept" if accept else "correction.reject",
               target_type="correction_request", target_id=request_id, card_id=card.id)
-        return card
 
+
+def _resolve(request_id: int, *, accept: bool, **answer: Any) -> Any:
     try:
-        run_unit(work)
+        run_unit(partial(resolve, request_id, requester(), accept=accept, **answer))
     except ServiceError as exc:
-        db.session.rollback()
         return _page(request_id, error=exc.message, status=exc.code)
     flash("已采纳修改，已向党员发送更新后的确认卡。" if accept
           else "已答复不采纳，已将理由和原信息发送给党员再次确认。", "success")
     return redirect(url_for(".index"))
-
-
-def _user() -> AdminUser:
-    user = current_user()
-    assert user is not None
-    return user

@@ -15,7 +15,7 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import func, or_, select
 
 from service.admin import chart, scope
-from service.admin.auth import current_user, login_required
+from service.admin.auth import login_required, signed_in_user
 from service.admin.common import campaign_in_view, campaigns_for, home_org, in_org, local_day
 from service.clock import now_utc, to_local, today_local
 from service.extensions import db
@@ -46,8 +46,7 @@ LISTED = 10
 @login_required
 def index() -> str:
     """Show how the campaign stands below one org (the user's by default)."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     campaigns = campaigns_for(user)
     campaign = campaign_in_view(user, campaigns)
     org_id = request.args.get("org", type=int)

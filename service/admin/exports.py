@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
 from flask import Blueprint, current_app, render_template, request, send_file
 
 from service.admin import scope
-from service.admin.auth import audit, current_user, login_required
+from service.admin.auth import login_required, requester, signed_in_user
 from service.admin.downloads import PDF, XLSX, ZIP, add_filters, depth, org_choices, send_built
 from service.campaign.bundle import export_bundle
 from service.clock import today_local
@@ -24,17 +25,12 @@ from service.models import AdminUser, Member, Org
 from service.records.member_sheet import write_members
 from service.records.org_sheet import write_orgs
 from service.roster import exporting, forms
+from service.unit_of_work import run_unit
 
 bp = Blueprint("admin_exports", __name__, url_prefix="/admin")
 add_filters(bp)
 MAX_PASSWORD = 64
-
-
-def _user() -> AdminUser:
-    user = current_user()
-    assert user is not None
-    scope.require(user, "export")
-    return user
+EXPORT = "export"  # the permission every page here needs
 
 
 def _scope(user: AdminUser) -> Org | None:
@@ -84,7 +80,7 @@ def _stamp(name: str) -> str:
 @login_required
 def index() -> str:
     """Show every export the user may take, each with its scope picker."""
-    user = _user()
+    user = signed_in_user(EXPORT)
     orgs = org_choices(user)
     return render_template("admin/exports.html", orgs=orgs, depth=depth,
                            everything=scope.sees_everything(user))
@@ -109,7 +105,7 @@ def orgs() -> Any:
 def _workbook(title: str, action: str, write_sheet: Callable[..., int],
               records: Callable[[Org | None], Any]) -> Any:
     """Stream one roster workbook of the picked subtree (encrypted when asked), audited."""
-    user = _user()
+    user = signed_in_user(EXPORT)
     org, password = _scope(user), _password()
     party = exporting.committee_name(org)
 
@@ -118,9 +114,9 @@ def _workbook(title: str, action: str, write_sheet: Callable[..., int],
 
     response, count = send_built(write, filename=f"{_stamp(title)}.xlsx", mimetype=XLSX,
                                  password=password)
-    audit(action, target_type="org", target_id=org.id if org else None,
-          scope=org.name if org else "全部", count=count, encrypted=bool(password))
-    db.session.commit()
+    run_unit(partial(requester().audit, action, target_type="org",
+                     target_id=org.id if org else None, scope=org.name if org else "全部",
+                     count=count, encrypted=bool(password)))
     return response
 
 
@@ -132,11 +128,11 @@ def _font() -> str | None:
 @login_required
 def member_form() -> Any:
     """Download one member's 党员基本信息采集表 (附件2) with the evidence annotation."""
-    member = _member(_user())
+    member = _member(signed_in_user(EXPORT))
     response, pages = send_built(lambda out: forms.member_pdf(member, out, font=_font()),
                                  filename=f"党员基本信息采集表-{member.name}.pdf", mimetype=PDF)
-    audit("export.form", target_type="member", target_id=member.id, form="附件2", pages=pages)
-    db.session.commit()
+    run_unit(partial(requester().audit, "export.form", target_type="member",
+                     target_id=member.id, form="附件2", pages=pages))
     return response
 
 
@@ -144,11 +140,11 @@ def member_form() -> Any:
 @login_required
 def branch_forms() -> Any:
     """Download the 附件2 page of every member of one org, by name."""
-    org = _scope(_user()) or _refuse_everything()
+    org = _scope(signed_in_user(EXPORT)) or _refuse_everything()
     response, pages = send_built(lambda out: forms.branch_pdf(org, out, font=_font()),
                                  filename=f"党员基本信息采集表-{org.name}.pdf", mimetype=PDF)
-    audit("export.form", target_type="org", target_id=org.id, form="附件2", pages=pages)
-    db.session.commit()
+    run_unit(partial(requester().audit, "export.form", target_type="org", target_id=org.id,
+                     form="附件2", pages=pages))
     return response
 
 
@@ -156,12 +152,12 @@ def branch_forms() -> Any:
 @login_required
 def org_form() -> Any:
     """Download one org's 党组织和所在单位基本信息采集表 (附件1)."""
-    org = _scope(_user()) or _refuse_everything()
+    org = _scope(signed_in_user(EXPORT)) or _refuse_everything()
     response, pages = send_built(
         lambda out: forms.org_pdf(org, out, printed_on=today_local(), font=_font()),
         filename=f"党组织和所在单位基本信息采集表-{org.name}.pdf", mimetype=PDF)
-    audit("export.form", target_type="org", target_id=org.id, form="附件1", pages=pages)
-    db.session.commit()
+    run_unit(partial(requester().audit, "export.form", target_type="org", target_id=org.id,
+                     form="附件1", pages=pages))
     return response
 
 
@@ -173,7 +169,7 @@ def _refuse_everything() -> Org:
 @login_required
 def bundle() -> Any:
     """Download the evidence bundle (entries, files, chain proof) of a member or an org."""
-    user = _user()
+    user = signed_in_user(EXPORT)
     member = _member(user) if request.form.get("member") else None
     org = None if member else (_scope(user) or _refuse_everything())
     fd, name = tempfile.mkstemp(suffix=".zip")
@@ -185,9 +181,9 @@ def bundle() -> Any:
     finally:
         path.unlink(missing_ok=True)  # the open handle still reads it; nothing stays on disk
     what = f"党员{member.id}" if member else org.name if org else ""
-    audit("evidence.export", target_type="member" if member else "org",
-          target_id=member.id if member else org.id if org else None, entries=count)
-    db.session.commit()
+    run_unit(partial(requester().audit, "evidence.export",
+                     target_type="member" if member else "org",
+                     target_id=member.id if member else org.id if org else None, entries=count))
     return send_file(handle, mimetype=ZIP, as_attachment=True,
                      download_name=f"证据包-{what}-{today_local():%Y%m%d}.zip")
 
@@ -196,7 +192,7 @@ def bundle() -> Any:
 @login_required
 def posters() -> str:
     """QR posters for members to bind their WeChat: pick an org in scope, print its poster."""
-    user = _user()
+    user = signed_in_user(EXPORT)
     return render_template("admin/exports_posters.html", orgs=org_choices(user), depth=depth)
 
 
@@ -204,7 +200,7 @@ def posters() -> str:
 @login_required
 def poster() -> Any:
     """Download one org's binding poster (A4 PDF) with its permanent QR code."""
-    user = _user()
+    user = signed_in_user(EXPORT)
     org = _scope(user) or _refuse_everything()
     try:
         payload, wechat = poster_payload(org)
@@ -215,6 +211,6 @@ def poster() -> Any:
     response, _ = send_built(
         lambda out: poster_pdf(org.name, payload, out, account=account, font=_font()),
         filename=f"党员身份绑定海报-{org.name}.pdf", mimetype=PDF)
-    audit("export.binding_poster", target_type="org", target_id=org.id, wechat=wechat)
-    db.session.commit()
+    run_unit(partial(requester().audit, "export.binding_poster", target_type="org",
+                     target_id=org.id, wechat=wechat))
     return response

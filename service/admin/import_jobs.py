@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import zipfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from service.records.org_sheet import name_key, read_orgs
 from service.records.xlsx_read import CellProblem, SheetFormatError
 from service.roster import org_importing
 from service.roster.orgs import subtree_ids
+from service.unit_of_work import run_unit
 
 log = logging.getLogger(__name__)
 UPLOAD = "upload.xlsx"
@@ -67,13 +69,23 @@ def start(app: Flask, job_id: int) -> threading.Thread:
     return thread
 
 
+class _Refused(Exception):
+    """The workbook cannot be imported as it is; ``message`` says why, in Chinese."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def run_job(app: Flask, job_id: int) -> None:
     """Check and import one job; everything it writes commits at once, or not at all."""
     with app.app_context():
         try:
-            _run(job_id)
+            # Once: a retry would write the error report and the progress again.
+            run_unit(partial(_run, job_id), attempts=1)
+        except _Refused as refused:
+            _progress(job_id, status=REFUSED, message=refused.message)
         except Exception:
-            db.session.rollback()
             log.exception("import job %s failed", job_id)
             _progress(job_id, status=FAILED, message="导入时发生内部错误，未写入任何数据；"
                       "请联系系统管理员")
@@ -117,13 +129,9 @@ def _run(job_id: int) -> None:
         else:
             raise ValueError(job.kind)
     except SheetFormatError as e:
-        db.session.rollback()
-        _progress(job_id, status=REFUSED, message=str(e))
-        return
+        raise _Refused(str(e)) from e
     except (OSError, KeyError, InvalidFileException, zipfile.BadZipFile):
-        db.session.rollback()
-        _progress(job_id, status=REFUSED, message=UNREADABLE)
-        return
+        raise _Refused(UNREADABLE) from None
     problems, header_rows, values = outcome
     if problems:
         write_error_report(source, job_dir(job_id) / REPORT, problems, header_rows)
@@ -134,7 +142,6 @@ def _run(job_id: int) -> None:
                  error_rows=values.get("error_rows", 0))
     db.session.execute(update(ImportJob).where(ImportJob.id == job_id)
                        .values(updated_at=now_utc(), **values))
-    db.session.commit()
 
 
 def _outcome(result: Any, job: ImportJob, blocked: bool) -> dict[str, Any]:

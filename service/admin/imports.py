@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import (
@@ -18,24 +19,19 @@ from flask import (
 from sqlalchemy import select
 
 from service.admin import import_jobs, scope
-from service.admin.auth import audit, current_user, login_required
+from service.admin.auth import Requester, login_required, requester, signed_in_user
 from service.admin.downloads import XLSX, add_filters
 from service.errors import NotFound, ServiceError
 from service.extensions import db
-from service.models import ImportJob
+from service.models import ImportJob, Org
 from service.models.admin_user import AdminUser
 from service.models.import_job import KINDS, MEMBERS, STATUSES
+from service.unit_of_work import run_unit
 
 bp = Blueprint("admin_imports", __name__, url_prefix="/admin")
 RECENT = 20
 add_filters(bp)
-
-
-def _user() -> AdminUser:
-    user = current_user()
-    assert user is not None
-    scope.require(user, "import")
-    return user
+IMPORT = "import"  # the permission every page here needs
 
 
 def _job(user: AdminUser, job_id: int) -> ImportJob:
@@ -60,7 +56,7 @@ def job_dict(job: ImportJob) -> dict[str, Any]:
 @login_required
 def index() -> str:
     """Show the upload form and the recent imports in the user's scope."""
-    user = _user()
+    user = signed_in_user(IMPORT)
     jobs = db.session.scalars(select(ImportJob).where(
         scope.in_scope(ImportJob.scope_org_id, user)).order_by(ImportJob.id.desc()).limit(RECENT))
     return render_template("admin/imports.html", jobs=list(jobs), kinds=KINDS,
@@ -71,7 +67,7 @@ def index() -> str:
 @login_required
 def upload() -> Any:
     """Store the upload as a job and start it in the background."""
-    user = _user()
+    user = signed_in_user(IMPORT)
     kind = request.form.get("kind", MEMBERS)
     upload = request.files.get("file")
     try:
@@ -91,20 +87,29 @@ def upload() -> Any:
     except ServiceError as e:
         flash(e.message, "error")
         return redirect(url_for(".index"))
-    job = import_jobs.create_job(kind, upload.filename, data, user_id=user.id, scope=user.org,
-                                 skip_invalid=request.form.get("skip_invalid") == "1")
-    audit("import.upload", target_type="import_job", target_id=job.id, kind=kind,
-          file=job.filename, bytes=len(data))
-    db.session.commit()
-    import_jobs.start(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
-    return redirect(url_for(".show", job_id=job.id))
+    # Once: the upload is written to disk under the new job's id.
+    job_id = run_unit(partial(queue_import, kind, upload.filename, data, user_id=user.id,
+                              scope_org=user.org, who=requester(),
+                              skip_invalid=request.form.get("skip_invalid") == "1"), attempts=1)
+    import_jobs.start(current_app._get_current_object(), job_id)  # type: ignore[attr-defined]
+    return redirect(url_for(".show", job_id=job_id))
+
+
+def queue_import(kind: str, filename: str, data: bytes, *, user_id: int, scope_org: Org,
+                 skip_invalid: bool, who: Requester) -> int:
+    """Queue an uploaded workbook as an import job, audited; return the job's id."""
+    job = import_jobs.create_job(kind, filename, data, user_id=user_id, scope=scope_org,
+                                 skip_invalid=skip_invalid)
+    who.audit("import.upload", target_type="import_job", target_id=job.id, kind=kind,
+              file=job.filename, bytes=len(data))
+    return job.id
 
 
 @bp.get("/imports/<int:job_id>")
 @login_required
 def show(job_id: int) -> str:
     """Show one import with its progress bar."""
-    job = _job(_user(), job_id)
+    job = _job(signed_in_user(IMPORT), job_id)
     return render_template("admin/imports_job.html", job=job, info=job_dict(job), kinds=KINDS)
 
 
@@ -112,20 +117,19 @@ def show(job_id: int) -> str:
 @login_required
 def status(job_id: int) -> Any:
     """Return the job's progress as JSON (polled by the progress page)."""
-    return jsonify(job_dict(_job(_user(), job_id)))
+    return jsonify(job_dict(_job(signed_in_user(IMPORT), job_id)))
 
 
 @bp.get("/imports/<int:job_id>/errors.xlsx")
 @login_required
 def report(job_id: int) -> Any:
     """Download the error report: the upload with bad cells marked and a 错误原因 column."""
-    job = _job(_user(), job_id)
+    job = _job(signed_in_user(IMPORT), job_id)
     path = import_jobs.report_path(job)
     if path is None:
         raise NotFound("该导入没有错误报告")
     # The report is a copy of the upload, ID numbers and all: taking it out is on record.
-    audit("import.error_report", target_type="import_job", target_id=job.id, file=job.filename,
-          error_rows=job.error_rows)
-    db.session.commit()
+    run_unit(partial(requester().audit, "import.error_report", target_type="import_job",
+                     target_id=job.id, file=job.filename, error_rows=job.error_rows))
     return send_file(path, mimetype=XLSX, as_attachment=True,
                      download_name=f"错误报告-{job.filename}")

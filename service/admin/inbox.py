@@ -5,23 +5,25 @@ dispute link), or mark it dealt with on a note. Nothing queued is ever dropped s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select, update
 
 from service.admin import scope
-from service.admin.auth import audit, current_user, login_required
+from service.admin.auth import Requester, login_required, requester, signed_in_user
 from service.admin.common import paginate
 from service.admin.inbox_view import SMS_SOURCES, Reply, read
 from service.campaign import outstanding, workflow
-from service.campaign.transaction import run_unit
 from service.clock import now_utc
 from service.errors import Conflict, ServiceError
 from service.extensions import db
 from service.inbound import replies, sms_replies
 from service.models import AdminUser, CampaignMember, InboxMessage, Member, Org
 from service.models.inbox import QUEUED, RESOLVED, STATUS_LABELS
+from service.unit_of_work import run_unit
 
 bp = Blueprint("admin_inbox", __name__, url_prefix="/admin")
 LISTED = {QUEUED: STATUS_LABELS[QUEUED], RESOLVED: STATUS_LABELS[RESOLVED]}
@@ -33,7 +35,7 @@ ANSWERS = {replies.CONFIRM: "确认无误", replies.DISPUTE: "信息有误"}
 @login_required
 def index() -> str:
     """List the queued replies in scope (or those already dealt with), newest first."""
-    user = _user()
+    user = signed_in_user()
     status = request.args.get("status", QUEUED)
     status = status if status in LISTED else QUEUED
     query = (scope.inbox_query(user).outerjoin(Org, Org.id == InboxMessage.org_id)
@@ -54,7 +56,7 @@ def detail(inbox_id: int) -> Any:
 
 
 def _page(inbox_id: int, error: str | None = None, status: int = 200) -> Any:
-    user = _user()
+    user = signed_in_user()
     row = scope.get_inbox_item(user, inbox_id)
     reply = read(row)
     answer = _answer(reply)
@@ -71,66 +73,70 @@ def _page(inbox_id: int, error: str | None = None, status: int = 200) -> Any:
 @login_required
 def attribute(inbox_id: int) -> Any:
     """确认为该党员的回复: act on the reply for the member the admin identified."""
-    user = _user()
+    user = signed_in_user()
     scope.get_inbox_item(user, inbox_id)
     scope.require(user, "resolve_inbox")
     member_id = request.form.get("member_id", type=int)
     card_id = request.form.get("card_id", type=int)
-
-    def work() -> str | None:
-        extra = _note(required=False)
-        row = scope.get_inbox_item(user, inbox_id)
-        if row.status != QUEUED:
-            return None
-        reply = read(row)
-        action = _answer(reply)
-        if action is None:
-            raise ServiceError("回复内容不是“1 确认”或“2 有误”，不能代为处理，请核实后标记已处理")
-        member = _chosen(user, row, reply, member_id)
-        cm = _card(member, card_id)
-        assert cm.card is not None
-        if action == replies.CONFIRM:
-            done = workflow.confirm(cm.card.id, member.id, channel=sms_replies.CHANNEL,
-                                    identity=sms_replies.IDENTITY, actor=f"admin:{user.id}",
-                                    payload=row.raw.encode())
-            outcome = f"已确认为党员{member.name}的回复，记录其确认（凭证{done.entry.evidence_id}）"
-        else:
-            sms_replies.queue_dispute_link(member, cm, f"{row.source}:{row.dedupe_key}",
-                                           row.source)
-            outcome = f"已确认为党员{member.name}的回复，已向其发送修改信息链接"
-        _resolve(user, row, outcome, extra, member)
-        audit("inbox.attribute", target_type="inbox_message", target_id=row.id,
-              member_id=member.id, card_id=cm.card.id, answer=action)
-        return outcome
-
-    return _act(inbox_id, work)
+    return _act(inbox_id, partial(attribute_reply, user, inbox_id, member_id, card_id),
+                note_required=False)
 
 
 @bp.post("/inbox/<int:inbox_id>/resolve")
 @login_required
 def resolve(inbox_id: int) -> Any:
     """标记已处理: the admin dealt with it another way (a call, a wrong number) and says how."""
-    user = _user()
+    user = signed_in_user()
     scope.get_inbox_item(user, inbox_id)
     scope.require(user, "resolve_inbox")
-
-    def work() -> str | None:
-        note = _note(required=True)
-        row = scope.get_inbox_item(user, inbox_id)
-        if row.status != QUEUED:
-            return None
-        _resolve(user, row, "标记已处理", note, None)
-        audit("inbox.resolve", target_type="inbox_message", target_id=row.id)
-        return "已标记为已处理"
-
-    return _act(inbox_id, work)
+    return _act(inbox_id, partial(resolve_reply, user, inbox_id), note_required=True)
 
 
-def _act(inbox_id: int, work: Any) -> Any:
+def attribute_reply(user: AdminUser, inbox_id: int, member_id: int | None,
+                    card_id: int | None, *, note: str | None, who: Requester) -> str | None:
+    """Act on a queued reply for the member the admin identified; return what was done, or
+    None when it had been dealt with already."""
+    row = scope.get_inbox_item(user, inbox_id)
+    if row.status != QUEUED:
+        return None
+    reply = read(row)
+    action = _answer(reply)
+    if action is None:
+        raise ServiceError("回复内容不是“1 确认”或“2 有误”，不能代为处理，请核实后标记已处理")
+    member = _chosen(user, row, reply, member_id)
+    cm = _card(member, card_id)
+    assert cm.card is not None
+    if action == replies.CONFIRM:
+        done = workflow.confirm(cm.card.id, member.id, channel=sms_replies.CHANNEL,
+                                identity=sms_replies.IDENTITY, actor=who.actor,
+                                payload=row.raw.encode())
+        outcome = f"已确认为党员{member.name}的回复，记录其确认（凭证{done.entry.evidence_id}）"
+    else:
+        sms_replies.queue_dispute_link(member, cm, f"{row.source}:{row.dedupe_key}",
+                                       row.source)
+        outcome = f"已确认为党员{member.name}的回复，已向其发送修改信息链接"
+    _resolve(user, row, outcome, note, member)
+    who.audit("inbox.attribute", target_type="inbox_message", target_id=row.id,
+              member_id=member.id, card_id=cm.card.id, answer=action)
+    return outcome
+
+
+def resolve_reply(user: AdminUser, inbox_id: int, *, note: str | None, who: Requester
+                  ) -> str | None:
+    """Mark a queued reply dealt with on the admin's note; None when it had been already."""
+    row = scope.get_inbox_item(user, inbox_id)
+    if row.status != QUEUED:
+        return None
+    _resolve(user, row, "标记已处理", note, None)
+    who.audit("inbox.resolve", target_type="inbox_message", target_id=row.id)
+    return "已标记为已处理"
+
+
+def _act(inbox_id: int, use_case: Callable[..., str | None], *, note_required: bool) -> Any:
     try:
-        done = run_unit(work)
+        note = _note(required=note_required)
+        done = run_unit(partial(use_case, note=note, who=requester()))
     except ServiceError as exc:
-        db.session.rollback()
         return _page(inbox_id, error=exc.message, status=exc.code)
     if done is None:
         flash("该消息已处理过，未做任何更改。", "info")
@@ -205,9 +211,3 @@ def _note(*, required: bool) -> str | None:
     if len(note) > MAX_NOTE:
         raise ServiceError(f"处理说明不能超过{MAX_NOTE}字")
     return note or None
-
-
-def _user() -> AdminUser:
-    user = current_user()
-    assert user is not None
-    return user

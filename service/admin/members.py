@@ -4,13 +4,14 @@ with a basis note, and submitting for confirmation one by one or in bulk."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import and_, func, or_, select
 
 from service.admin import scope
-from service.admin.auth import audit, current_user, login_required
+from service.admin.auth import Requester, login_required, requester, signed_in_user
 from service.admin.common import campaign_in_view, campaigns_for, in_org, paginate
 from service.admin.record_view import (
     CHOICES,
@@ -24,7 +25,6 @@ from service.admin.record_view import (
     text_of,
 )
 from service.campaign import workflow
-from service.campaign.transaction import run_unit
 from service.crypto import blind_index
 from service.errors import ServiceError
 from service.evidence import ledger
@@ -36,6 +36,7 @@ from service.records.idcard import normalize_id
 from service.records.phones import normalize_mobile
 from service.roster import history
 from service.roster.members import member_record
+from service.unit_of_work import run_unit
 
 bp = Blueprint("admin_members", __name__, url_prefix="/admin")
 UNFINISHED = "unfinished"
@@ -56,7 +57,7 @@ QUALITY: dict[str, tuple[str, Any]] = {
 @login_required
 def index() -> str:
     """List the members in scope, filtered by campaign state, org, search and quality."""
-    user = _user()
+    user = signed_in_user()
     campaigns = campaigns_for(user)
     campaign = campaign_in_view(user, campaigns)
     org_id = request.args.get("org", type=int)
@@ -127,16 +128,16 @@ def detail(member_id: int) -> str:
 @login_required
 def reveal_id(member_id: int) -> str:
     """Show the full ID number once, and audit that it was seen."""
-    user = _user()
+    user = signed_in_user()
     member = scope.get_member(user, member_id)
     scope.require(user, "view_full_id")
-    audit("member.view_id_number", target_type="member", target_id=member.id)
-    db.session.commit()
+    run_unit(partial(requester().audit, "member.view_id_number", target_type="member",
+                     target_id=member.id))
     return _detail_page(member_id, reveal=frozenset({"id_number"}))
 
 
 def _detail_page(member_id: int, reveal: frozenset[str]) -> str:
-    user = _user()
+    user = signed_in_user()
     member = scope.get_member(user, member_id)
     record = member_record(member)
     memberships = db.session.execute(
@@ -176,7 +177,7 @@ def _versions(member: Member) -> list[dict[str, Any]]:
 @login_required
 def edit(member_id: int) -> Any:
     """Edit a member's record; a basis note (依据) is required and kept in the history."""
-    user = _user()
+    user = signed_in_user()
     member = scope.get_member(user, member_id)
     scope.require(user, "edit_member")
     current = member_record(member)
@@ -190,9 +191,8 @@ def edit(member_id: int) -> Any:
             if not basis:
                 raise ServiceError("请填写修改依据（如：党员档案、本人提供的证件或材料）")
             record = parse_form(request.form, current)
-            version = run_unit(lambda: _edit(user, member_id, record, basis))
+            version = run_unit(partial(edit_member, member_id, record, basis, requester()))
         except ServiceError as exc:
-            db.session.rollback()
             error = exc.message
         else:
             flash("已保存修改，并已向党员重新发送确认卡。" if version else "没有修改任何信息。",
@@ -207,11 +207,12 @@ def edit(member_id: int) -> Any:
     ), (400 if error else 200)
 
 
-def _edit(user: AdminUser, member_id: int, record: dict[str, Any], basis: str) -> Any:
-    version = workflow.edit_record(member_id, record, actor=f"admin:{user.id}", basis=basis)
+def edit_member(member_id: int, record: dict[str, Any], basis: str, who: Requester) -> Any:
+    """Change a member's record on a basis note, audited; return the new version or None."""
+    version = workflow.edit_record(member_id, record, actor=who.actor, basis=basis)
     if version is not None:
-        audit("member.edit", target_type="member", target_id=member_id,
-              fields=sorted(version.changes), basis=basis[:200])
+        who.audit("member.edit", target_type="member", target_id=member_id,
+                  fields=sorted(version.changes), basis=basis[:200])
     return version
 
 
@@ -227,11 +228,11 @@ def _form_value(key: str, value: Any) -> str:
 @login_required
 def submit_one(member_id: int) -> Any:
     """Put one member's record to them for confirmation."""
-    user = _user()
+    user = signed_in_user()
     campaign_id = request.form.get("campaign_id", type=int) or 0
     scope.get_campaign_member(user, campaign_id, member_id)
     scope.require(user, "submit")
-    run_unit(lambda: workflow.submit(campaign_id, member_id, actor=f"admin:{user.id}"))
+    run_unit(partial(workflow.submit, campaign_id, member_id, actor=f"admin:{user.id}"))
     flash("已提交确认，确认卡已发送给党员。", "success")
     return redirect(url_for(".detail", member_id=member_id))
 
@@ -240,7 +241,7 @@ def submit_one(member_id: int) -> Any:
 @login_required
 def submit_bulk() -> Any:
     """Put the selected members (not yet submitted) to confirmation, in one transaction."""
-    user = _user()
+    user = signed_in_user()
     scope.require(user, "submit")
     campaign_id = request.form.get("campaign_id", type=int) or 0
     scope.get_campaign(user, campaign_id)
@@ -251,8 +252,7 @@ def submit_bulk() -> Any:
         scope.campaign_member_query(user).with_only_columns(CampaignMember.member_id)
         .where(CampaignMember.campaign_id == campaign_id, CampaignMember.state == DRAFT,
                CampaignMember.member_id.in_(wanted))))
-    actor = f"admin:{user.id}"
-    run_unit(lambda: [workflow.submit(campaign_id, i, actor=actor) for i in ids])
+    run_unit(partial(submit_members, campaign_id, ids, actor=f"admin:{user.id}"))
     skipped = len(set(wanted)) - len(ids)
     flash(f"已提交确认 {len(ids)} 人" + (f"；{skipped} 人已提交过或不在范围内，已跳过" if skipped
                                        else ""), "success")
@@ -260,7 +260,7 @@ def submit_bulk() -> Any:
     return redirect(back if back.startswith("/admin/") else url_for(".index", campaign=campaign_id))
 
 
-def _user() -> AdminUser:
-    user = current_user()
-    assert user is not None
-    return user
+def submit_members(campaign_id: int, member_ids: list[int], *, actor: str) -> None:
+    """Put each of the members to confirmation, all in the caller's one unit."""
+    for member_id in member_ids:
+        workflow.submit(campaign_id, member_id, actor=actor)

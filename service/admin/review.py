@@ -4,30 +4,25 @@ filtered by org and category, downloadable as the same workbook."""
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 from typing import IO, Any
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from service.admin import scope
-from service.admin.auth import audit, current_user, login_required
+from service.admin.auth import login_required, requester, signed_in_user
 from service.admin.downloads import XLSX, add_filters, depth, org_choices, send_built
 from service.clock import today_local
 from service.errors import NotFound, ServiceError
-from service.extensions import db
 from service.models import AdminUser, Org
 from service.quality import rules
 from service.quality.export import SEVERITY_LABELS, report_dict, write_xlsx
 from service.quality.report import QualityReport, build_report
+from service.unit_of_work import run_unit
 
 bp = Blueprint("admin_review", __name__, url_prefix="/admin")
 add_filters(bp)
-
-
-def _user() -> AdminUser:
-    user = current_user()
-    assert user is not None
-    scope.require(user, "review")
-    return user
+REVIEW = "review"  # the permission every page here needs
 
 
 def _scope(user: AdminUser, raw: str | None) -> Org | None:
@@ -59,7 +54,7 @@ def _report(user: AdminUser, args: Any
 @login_required
 def index() -> str:
     """Show the review: per-org summary, counts by category, and a page of findings."""
-    user = _user()
+    user = signed_in_user(REVIEW)
     org, category, counts, report = _report(user, request.args)
     size = current_app.config.get("ADMIN_PAGE_SIZE", 50)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
@@ -75,7 +70,7 @@ def index() -> str:
 @login_required
 def data() -> Any:
     """Return the review as JSON (ID numbers masked), as `flask quality report --json`."""
-    *_, report = _report(_user(), request.args)
+    *_, report = _report(signed_in_user(REVIEW), request.args)
     return jsonify(report_dict(report))
 
 
@@ -83,7 +78,7 @@ def data() -> Any:
 @login_required
 def download() -> Any:
     """Download the review workbook (汇总, 问题清单, 说明), audited as the CLI's is."""
-    user = _user()
+    user = signed_in_user(REVIEW)
     org, category, _, report = _report(user, request.form)
 
     def write(out: IO[bytes]) -> None:
@@ -91,9 +86,8 @@ def download() -> Any:
 
     name = f"回头看报告-{report.scope}-{today_local():%Y%m%d}.xlsx"
     response, _ = send_built(write, filename=name, mimetype=XLSX)
-    audit("quality.report", target_type="org", target_id=org.id if org else None,
-          scope=report.scope, output="xlsx", category=category or None,
-          members=report.total.members, errors=report.total.errors,
-          warnings=report.total.warnings)
-    db.session.commit()
+    run_unit(partial(requester().audit, "quality.report", target_type="org",
+                     target_id=org.id if org else None, scope=report.scope, output="xlsx",
+                     category=category or None, members=report.total.members,
+                     errors=report.total.errors, warnings=report.total.warnings))
     return response

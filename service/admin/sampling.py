@@ -3,13 +3,14 @@ the 2011 scoring sheet, and read the summary score."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from service.admin import scope
-from service.admin.auth import current_user, login_required
+from service.admin.auth import login_required, signed_in_user
 from service.admin.downloads import add_filters, depth, org_choices
 from service.errors import NotFound, ServiceError
 from service.extensions import db
@@ -19,17 +20,12 @@ from service.records.idcard import mask_id
 from service.records.phones import mask_phone
 from service.review import sampling, scoresheet
 from service.roster.members import member_record
+from service.unit_of_work import run_unit
 
 bp = Blueprint("admin_sampling", __name__, url_prefix="/admin")
 add_filters(bp)
 RECENT = 50
-
-
-def _user() -> AdminUser:
-    user = current_user()
-    assert user is not None
-    scope.require(user, "sample")
-    return user
+SAMPLE = "sample"  # the permission every page here needs
 
 
 def _run(user: AdminUser, run_id: int) -> SamplingRun:
@@ -65,7 +61,7 @@ def summary_dict(run: SamplingRun) -> dict[str, Any]:
 @login_required
 def index() -> str:
     """List the runs in scope and offer a new draw."""
-    user = _user()
+    user = signed_in_user(SAMPLE)
     runs = db.session.scalars(select(SamplingRun).where(
         scope.in_scope(SamplingRun.scope_org_id, user)).order_by(SamplingRun.id.desc())
         .limit(RECENT)).all()
@@ -80,18 +76,17 @@ def index() -> str:
 @login_required
 def draw() -> Any:
     """Draw a sample of the picked org's branches and members and record it."""
-    user = _user()
+    user = signed_in_user(SAMPLE)
     try:
         org = scope.get_org(user, int(request.form.get("org_id") or 0))
     except ValueError:
         raise NotFound("党组织不存在或不在您的管理范围内") from None
     try:
-        run = sampling.draw_run(org, actor_id=user.id, seed=request.form.get("seed"),
-                                note=request.form.get("note"))
+        run = run_unit(partial(sampling.draw_run, org, actor_id=user.id,
+                               seed=request.form.get("seed"), note=request.form.get("note")))
     except ServiceError as e:
         flash(e.message, "error")
         return redirect(url_for(".index"))
-    db.session.commit()
     return redirect(url_for(".show", run_id=run.id))
 
 
@@ -99,7 +94,7 @@ def draw() -> Any:
 @login_required
 def show(run_id: int) -> str:
     """Show the run: how it was drawn, the sampled records and the scoring sheet."""
-    run = _run(_user(), run_id)
+    run = _run(signed_in_user(SAMPLE), run_id)
     orgs = dict(db.session.execute(select(Org.id, Org.name).where(
         Org.id.in_({i.org_id for i in run.items} | {run.scope_org_id}))).all())
     members = dict(db.session.execute(select(Member.id, Member.name).where(
@@ -113,31 +108,22 @@ def show(run_id: int) -> str:
 @login_required
 def data(run_id: int) -> Any:
     """Return the run's summary as JSON."""
-    return jsonify(summary_dict(_run(_user(), run_id)))
+    return jsonify(summary_dict(_run(signed_in_user(SAMPLE), run_id)))
 
 
 @bp.route("/sampling/<int:run_id>/items/<int:item_id>", methods=["GET", "POST"])
 @login_required
 def check(run_id: int, item_id: int) -> Any:
     """Show one sampled record with its checklist; save the verdicts."""
-    user = _user()
+    user = signed_in_user(SAMPLE)
     run = _run(user, run_id)
     item = _item(run, item_id)
     if request.method == "POST":
         try:
-            for score_item in sampling.items_for(item):
-                verdict = request.form.get(f"result_{score_item.no}")
-                if verdict not in ("pass", "fail"):
-                    continue  # not judged yet: leave it open
-                sampling.record_check(
-                    item, score_item.no, passed=verdict == "pass",
-                    problems=request.form.get(f"problems_{score_item.no}", 0, type=int) or 0,
-                    reason=request.form.get(f"reason_{score_item.no}"), actor_id=user.id)
+            run_unit(partial(sampling.record_checks, item, _verdicts(item), actor_id=user.id))
         except ServiceError as e:
-            db.session.rollback()
             flash(e.message, "error")
-            return redirect(url_for(".check", run_id=run.id, item_id=item_id))
-        db.session.commit()
+            return redirect(url_for(".check", run_id=run_id, item_id=item_id))
         flash("检查结果已保存", "success")
         return redirect(url_for(".show", run_id=run.id) + f"#item-{item_id}")
     org = db.session.get(Org, item.org_id)
@@ -154,17 +140,30 @@ def check(run_id: int, item_id: int) -> Any:
                            BRANCH=BRANCH)
 
 
+def _verdicts(item: SamplingItem) -> list[sampling.Verdict]:
+    """Read the verdicts the checklist form carries; items left unjudged stay open."""
+    verdicts = []
+    for score_item in sampling.items_for(item):
+        no = score_item.no
+        result = request.form.get(f"result_{no}")
+        if result in ("pass", "fail"):
+            verdicts.append(sampling.Verdict(
+                no, passed=result == "pass",
+                problems=request.form.get(f"problems_{no}", 0, type=int) or 0,
+                reason=request.form.get(f"reason_{no}")))
+    return verdicts
+
+
 @bp.post("/sampling/<int:run_id>/close")
 @login_required
 def close(run_id: int) -> Any:
     """Finish the run once every record is checked; its sheet is then final."""
-    user = _user()
+    user = signed_in_user(SAMPLE)
     run = _run(user, run_id)
     try:
-        sampling.close_run(run, actor_id=user.id)
+        run_unit(partial(sampling.close_run, run, actor_id=user.id))
     except ServiceError as e:
         flash(e.message, "error")
-        return redirect(url_for(".show", run_id=run.id))
-    db.session.commit()
+        return redirect(url_for(".show", run_id=run_id))
     flash("抽查已结束，评分已确定", "success")
     return redirect(url_for(".show", run_id=run.id))

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from flask import current_app, request, session
 from sqlalchemy import select, update
@@ -18,6 +19,7 @@ from sqlalchemy import select, update
 from service.clock import now_utc
 from service.extensions import db
 from service.models import AdminSession, AdminUser
+from service.unit_of_work import run_unit
 
 TOKEN_KEY = "admin_token"
 _REFRESH = timedelta(minutes=1)  # write last_seen_at at most once a minute per session
@@ -32,19 +34,33 @@ def client_ip() -> str | None:
     return request.remote_addr
 
 
-def start(user: AdminUser) -> AdminSession:
-    """Open a session for ``user`` in a fresh cookie (nothing of the old cookie survives)."""
-    session.clear()  # no fixation: whatever the browser carried before is dropped
-    token = secrets.token_urlsafe(32)
+def new_token() -> str:
+    """Return a fresh random session token (its hash goes in the row, itself in the cookie)."""
+    return secrets.token_urlsafe(32)
+
+
+def start(user: AdminUser, token: str, *, ip: str | None, user_agent: str | None
+          ) -> AdminSession:
+    """Open a session for ``user`` under ``token`` (``remember`` puts it in the cookie)."""
     now = now_utc()
     row = AdminSession(
         token_hash=_hash(token), user_id=user.id, last_seen_at=now,
         expires_at=now + timedelta(hours=current_app.config["ADMIN_SESSION_MAX_HOURS"]),
-        ip=client_ip(), user_agent=(request.user_agent.string or "")[:255] or None,
+        ip=ip, user_agent=(user_agent or "")[:255] or None,
     )
     db.session.add(row)
-    session[TOKEN_KEY] = token
     return row
+
+
+def remember(token: str) -> None:
+    """Put ``token`` in a fresh cookie (nothing of the old cookie survives: no fixation)."""
+    session.clear()
+    session[TOKEN_KEY] = token
+
+
+def forget() -> None:
+    """Clear the cookie's admin keys (after ``end``)."""
+    session.clear()
 
 
 def lookup() -> AdminSession | None:
@@ -60,18 +76,20 @@ def lookup() -> AdminSession | None:
         session.pop(TOKEN_KEY, None)
         return None
     if now - row.last_seen_at >= _REFRESH:
-        # Its own small commit before the request's work, so a failed request keeps the refresh.
-        db.session.execute(update(AdminSession).where(AdminSession.id == row.id)
-                           .values(last_seen_at=now))
-        db.session.commit()
+        # Its own small unit before the request's work, so a failed request keeps the refresh.
+        run_unit(partial(_touch, row.id, now))
     return row
 
 
-def end(row: AdminSession | None) -> None:
-    """End ``row`` (if any) and forget the cookie's admin keys."""
-    if row is not None and row.ended_at is None:
+def _touch(session_id: int, now: datetime) -> None:
+    db.session.execute(update(AdminSession).where(AdminSession.id == session_id)
+                       .values(last_seen_at=now))
+
+
+def end(row: AdminSession) -> None:
+    """End ``row`` if it is still open (``forget`` then clears the cookie)."""
+    if row.ended_at is None:
         row.ended_at = now_utc()
-    session.clear()
 
 
 def end_all(user: AdminUser) -> int:

@@ -1,63 +1,78 @@
-"""Sign-in throttling: lock an account after repeated failures, and slow a noisy address.
+"""Sign-in limits of the admin web, kept in the one throttle (service.throttle).
 
-Per account: ``AdminUser.failed_logins`` counts failures in a row; reaching
-ADMIN_LOGIN_MAX_FAILURES sets ``locked_until`` ADMIN_LOGIN_LOCK_MINUTES ahead. Per address:
-the audit log's ``login.failed`` rows from the address within ADMIN_IP_WINDOW_MINUTES (no
-extra table; failed sign-ins are rare enough that the query is cheap).
+Per account ("admin-login:u<id>"): ADMIN_LOGIN_MAX_FAILURES wrong passwords in a row lock it
+for ADMIN_LOGIN_LOCK_MINUTES. Per address ("admin-login-ip:<ip>"): ADMIN_IP_MAX_FAILURES failed
+sign-ins of any kind within ADMIN_IP_WINDOW_MINUTES refuse the address for as long.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
 
-from service.clock import now_utc
-from service.extensions import db
-from service.models import AdminUser, AuditLog
+from service import throttle
+from service.models import AdminUser
 
 FAILED = "login.failed"
 
 
+def account_key(user_id: int) -> str:
+    """Return the throttle key of an account's failed sign-ins."""
+    return f"admin-login:u{user_id}"
+
+
+def address_key(ip: str) -> str:
+    """Return the throttle key of an address's failed sign-ins."""
+    return f"admin-login-ip:{ip}"
+
+
+def _account_limit() -> throttle.Limit:
+    config = current_app.config
+    return throttle.Limit(failures=int(config["ADMIN_LOGIN_MAX_FAILURES"]), window=None,
+                          lock=timedelta(minutes=int(config["ADMIN_LOGIN_LOCK_MINUTES"])))
+
+
+def _address_limit() -> throttle.Limit:
+    config = current_app.config
+    window = timedelta(minutes=int(config["ADMIN_IP_WINDOW_MINUTES"]))
+    return throttle.Limit(failures=int(config["ADMIN_IP_MAX_FAILURES"]), window=window,
+                          lock=window)
+
+
+def locked_until(user: AdminUser) -> datetime | None:
+    """Return when the account's lock ends, or None when it is not locked."""
+    return throttle.locked_until(account_key(user.id))
+
+
 def is_locked(user: AdminUser) -> bool:
     """Return whether the account is inside a lock period."""
-    return user.locked_until is not None and user.locked_until > now_utc()
+    return locked_until(user) is not None
 
 
 def note_failure(user: AdminUser) -> bool:
-    """Count a failed password for ``user``; return True when this failure locks the account."""
+    """Count a wrong password for ``user``; return True when this failure locks the account."""
     if is_locked(user):
         return False  # failures during a lock do not stretch it: the owner gets back in on time
-    if user.locked_until is not None and user.locked_until <= now_utc():
-        user.locked_until = None  # the previous lock ran out: a fresh series of attempts
-    user.failed_logins = (user.failed_logins or 0) + 1
-    if user.failed_logins >= current_app.config["ADMIN_LOGIN_MAX_FAILURES"]:
-        minutes = current_app.config["ADMIN_LOGIN_LOCK_MINUTES"]
-        user.locked_until = now_utc() + timedelta(minutes=minutes)
-        user.failed_logins = 0
-        return True
-    return False
+    return throttle.fail(account_key(user.id), _account_limit()) == 0
 
 
 def note_success(user: AdminUser) -> None:
     """Clear the failure count after a good sign-in."""
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.clear(account_key(user.id))
 
 
 def unlock(user: AdminUser) -> None:
     """Lift a lock by hand (``flask users unlock``)."""
-    note_success(user)
+    throttle.clear(account_key(user.id))
 
 
 def ip_throttled(ip: str | None) -> bool:
     """Return whether ``ip`` has failed too often recently, across all accounts."""
-    if not ip:
-        return False
-    since = now_utc() - timedelta(minutes=current_app.config["ADMIN_IP_WINDOW_MINUTES"])
-    failures = db.session.scalar(
-        select(func.count()).select_from(AuditLog)
-        .where(AuditLog.action == FAILED, AuditLog.at >= since, AuditLog.ip == ip)
-    )
-    return (failures or 0) >= current_app.config["ADMIN_IP_MAX_FAILURES"]
+    return bool(ip) and throttle.locked_until(address_key(ip or "")) is not None
+
+
+def note_ip_failure(ip: str | None) -> None:
+    """Count a failed sign-in (of any kind) from ``ip``."""
+    if ip:
+        throttle.fail(address_key(ip), _address_limit())

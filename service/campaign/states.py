@@ -25,7 +25,7 @@ class StaleCard(Conflict):
     """The card answered is no longer the member's current card; carries the current one.
 
     ``keep`` is set when the refusal itself issued the new card (the record had been changed
-    outside the workflow): the edge commits that before reporting the refusal.
+    outside the workflow): ``run_unit`` commits that new card, then raises the refusal.
     """
 
     def __init__(self, card: Card, *, keep: bool = False) -> None:

@@ -1,7 +1,7 @@
 """Workflow use cases: submit, confirm, proxy-confirm, unreachable/re-open and admin edits.
 
 Every function adds and flushes but never commits; the edge runs it through
-``service.campaign.transaction.run_unit``, which commits once and retries a lost race.
+``service.unit_of_work.run_unit``, which commits once and retries a lost race.
 Disputes and their resolution live in ``service.campaign.corrections``.
 """
 

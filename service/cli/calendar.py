@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from service.campaign.transaction import run_unit
+from service.unit_of_work import run_unit
 from service.errors import ServiceError
 from service.holidays.files import read_days
 from service.holidays.store import import_days, year_days, year_statement

@@ -10,7 +10,6 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from service.campaign.campaigns import find_campaign, progress, start_campaign
-from service.campaign.transaction import run_unit
 from service.clock import today_local
 from service.errors import ServiceError
 from service.extensions import db
@@ -19,6 +18,7 @@ from service.models import Campaign, CampaignMember, Member
 from service.models.campaign import STATE_LABELS
 from service.records.idcard import mask_id
 from service.roster.orgs import find_org
+from service.unit_of_work import run_unit
 
 group = AppGroup("campaign", help="党员信息确认工作。")
 

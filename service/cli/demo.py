@@ -26,6 +26,7 @@ from service.roster.demo import (
     seed_members,
     seed_orgs,
 )
+from service.unit_of_work import run_batches
 
 group = AppGroup("demo", help="演示数据。")
 
@@ -62,11 +63,10 @@ def seed(size: int, seed: int, if_empty: bool) -> None:
         audit.record("demo.seed", actor="cli", members=size, seed=seed, orgs=len(org_ids),
                      accounts=[a.username for a in accounts])
         with click.progressbar(length=size, label="写入党员", show_pos=True) as bar:
-            for count in seed_members(roster, org_ids):
-                # One transaction per batch (the first one also holds the orgs and accounts):
-                # acceptable for throw-away demo data, and a million rows in one transaction
-                # would strain the database. The default 300 fit in a single batch.
-                db.session.commit()
+            # One transaction per batch (the first one also holds the orgs and accounts):
+            # acceptable for throw-away demo data, and a million rows in one transaction
+            # would strain the database. The default 300 fit in a single batch.
+            for count in run_batches(seed_members(roster, org_ids)):
                 written += count
                 bar.update(count)
     except Exception:
@@ -111,9 +111,9 @@ def campaign(days: int) -> None:
     the admins of its org; the organisation department sees every campaign.
     """
     from service.campaign.campaigns import progress, start_campaign
-    from service.campaign.transaction import run_unit
     from service.models import Campaign
     from service.models.campaign import OPEN
+    from service.unit_of_work import run_unit
 
     existing = db.session.scalar(select(Campaign).where(Campaign.status == OPEN).limit(1))
     if existing is not None:

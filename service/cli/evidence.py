@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import click
@@ -14,6 +15,7 @@ from service.evidence.verification import verify_chain
 from service.extensions import db
 from service.models import Member
 from service.roster.orgs import find_org
+from service.unit_of_work import run_unit
 
 group = AppGroup("evidence", help="确认凭证（证据链）。")
 
@@ -49,11 +51,10 @@ def export(member_id: int | None, org_name: str | None, output: Path) -> None:
             org = find_org(org_name or "")
         count = export_bundle(output, member=member, org=org)
         # The bundle holds full records: who took one out is itself on record.
-        audit.record("evidence.export", actor="cli", target_type="member" if member else "org",
-                     target_id=member.id if member else org.id if org else None,
-                     entries=count, file=output.name)
-        db.session.commit()
+        run_unit(partial(audit.record, "evidence.export", actor="cli",
+                         target_type="member" if member else "org",
+                         target_id=member.id if member else org.id if org else None,
+                         entries=count, file=output.name))
     except ServiceError as exc:
-        db.session.rollback()
         raise click.ClickException(exc.message) from exc
     click.echo(f"已导出证据包 {output}：{count} 条凭证。")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -14,12 +15,12 @@ from flask.cli import AppGroup
 from service import audit
 from service.clock import today_local
 from service.errors import ServiceError
-from service.extensions import db
 from service.models import Org
 from service.records.idcard import mask_id, normalize_id, upgrade_15
 from service.roster import forms
 from service.roster.members import find_by_id_number
 from service.roster.orgs import find_org
+from service.unit_of_work import run_unit
 
 group = AppGroup("forms", help="打印信息采集表（PDF）。")
 _output = click.option("-o", "--output", required=True,
@@ -87,23 +88,21 @@ def _export(
     """Render into a temporary file beside output, move it into place, audit and commit."""
     if output.suffix.lower() != ".pdf":
         raise click.ClickException(f"输出文件“{output.name}”应以 .pdf 结尾")
-    partial = output.with_name(output.name + ".part")
+    part = output.with_name(output.name + ".part")
     try:
-        with open(partial, "wb") as out:
+        with open(part, "wb") as out:
             pages = render(out)
-        os.replace(partial, output)  # a half-written PDF never carries the final name
+        os.replace(part, output)  # a half-written PDF never carries the final name
     except ServiceError as exc:
-        partial.unlink(missing_ok=True)
+        part.unlink(missing_ok=True)
         raise click.ClickException(exc.message) from None
     except BaseException:
-        partial.unlink(missing_ok=True)
+        part.unlink(missing_ok=True)
         raise
     try:
-        audit.record("export.form", actor="cli", target_type=target_type, target_id=target_id,
-                     form=form, pages=pages, file=output.name)
-        db.session.commit()
+        run_unit(partial(audit.record, "export.form", actor="cli", target_type=target_type,
+                         target_id=target_id, form=form, pages=pages, file=output.name))
     except BaseException:
-        db.session.rollback()
         output.unlink(missing_ok=True)  # no unaudited export is left behind
         raise
     return pages

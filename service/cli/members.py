@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -22,9 +23,9 @@ from service.cli.xlsx_common import (
     write_import,
 )
 from service.clock import today_local
-from service.extensions import db
 from service.records.member_sheet import read_members, write_members
 from service.roster import exporting
+from service.unit_of_work import run_unit
 
 group = AppGroup("members", help="党员名册：导入、导出《党员基本信息汇总表》（附件4）。")
 
@@ -80,7 +81,7 @@ def export_members(output: Path, org_name: str | None, password: str | None) -> 
                                   on=today_local(), progress=bar.update)
 
     save_export(output, password, write)
-    audit.record("members.export", actor="cli", target_type="org",
-                 target_id=scope.id if scope else None, count=count, encrypted=bool(password))
-    db.session.commit()
+    run_unit(partial(audit.record, "members.export", actor="cli", target_type="org",
+                     target_id=scope.id if scope else None, count=count,
+                     encrypted=bool(password)))
     click.echo(f"已导出 {count} 名党员到 {output}" + ("（已加密）" if password else ""))

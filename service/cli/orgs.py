@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -20,9 +21,9 @@ from service.cli.xlsx_common import (
     write_import,
 )
 from service.clock import today_local
-from service.extensions import db
 from service.records.org_sheet import read_orgs, write_orgs
 from service.roster import exporting, org_importing
+from service.unit_of_work import run_unit
 
 group = AppGroup("orgs", help="党组织：导入、导出《党组织和所在单位信息汇总表》（附件3）。")
 
@@ -67,7 +68,7 @@ def export_orgs(output: Path, org_name: str | None, password: str | None) -> Non
         count = write_orgs(out, exporting.org_records(scope), party=party, on=today_local())
 
     save_export(output, password, write)
-    audit.record("orgs.export", actor="cli", target_type="org",
-                 target_id=scope.id if scope else None, count=count, encrypted=bool(password))
-    db.session.commit()
+    run_unit(partial(audit.record, "orgs.export", actor="cli", target_type="org",
+                     target_id=scope.id if scope else None, count=count,
+                     encrypted=bool(password)))
     click.echo(f"已导出 {count} 个党组织到 {output}" + ("（已加密）" if password else ""))

@@ -11,7 +11,6 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from service.campaign.transaction import run_unit
 from service.clock import format_local
 from service.extensions import db
 from service.models import Member, OutboxMessage
@@ -20,6 +19,7 @@ from service.notify import outbox_admin
 from service.notify.dispatch import DEFAULT_BATCH
 from service.notify.dispatch import drain as drain_outbox
 from service.records.phones import mask_phone
+from service.unit_of_work import run_unit
 
 group = AppGroup("outbox", help="消息发送队列。")
 DEAD_SHOWN = 20

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,6 +19,7 @@ from service.forms.poster import poster_pdf, qr_png
 from service.identity.binding_qr import member_payload, poster_payload
 from service.models import Member
 from service.roster.orgs import find_org
+from service.unit_of_work import run_unit
 
 group = AppGroup("qr", help="党员身份绑定二维码。")
 _output = click.option("-o", "--output", required=True,
@@ -75,20 +77,19 @@ def _suffix(output: Path, suffix: str) -> None:
 
 
 def _write(output: Path, render: Callable[[BinaryIO], object]) -> None:
-    partial = output.with_name(output.name + ".part")
+    part = output.with_name(output.name + ".part")
     try:
-        with open(partial, "wb") as out:
+        with open(part, "wb") as out:
             render(out)
-        os.replace(partial, output)  # a half-written file never carries the final name
+        os.replace(part, output)  # a half-written file never carries the final name
     except ServiceError as exc:
-        partial.unlink(missing_ok=True)
+        part.unlink(missing_ok=True)
         raise click.ClickException(exc.message) from None
     except BaseException:
-        partial.unlink(missing_ok=True)
+        part.unlink(missing_ok=True)
         raise
 
 
 def _audit(action: str, target_type: str, target_id: int, output: Path, wechat: bool) -> None:
-    audit.record(action, actor="cli", target_type=target_type, target_id=target_id,
-                 file=output.name, wechat=wechat)
-    db.session.commit()
+    run_unit(partial(audit.record, action, actor="cli", target_type=target_type,
+                     target_id=target_id, file=output.name, wechat=wechat))

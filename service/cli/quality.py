@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from functools import partial
 from pathlib import Path
 
 import click
@@ -12,10 +13,10 @@ from flask.cli import AppGroup
 from service import audit
 from service.clock import format_local, today_local
 from service.errors import NotFound
-from service.extensions import db
 from service.quality.export import SEVERITY_LABELS, report_dict, write_xlsx
 from service.quality.report import OrgSummary, QualityReport, build_report
 from service.roster.orgs import find_org
+from service.unit_of_work import run_unit
 
 group = AppGroup("quality", help="数据质量核查（回头看）。")
 
@@ -36,22 +37,17 @@ def report(org_name: str | None, output: Path | None, as_json: bool, limit: int)
         scope = find_org(org_name) if org_name else None
     except NotFound as exc:
         raise click.ClickException(exc.message) from None
-    try:
-        result = build_report(scope, today_local())
-        if output is not None:
-            try:
-                write_xlsx(result, output)
-            except OSError as exc:
-                raise click.ClickException(f"无法写入“{output}”：{exc.strerror}") from None
-        audit.record("quality.report", actor="cli", target_type="org",
+    result = build_report(scope, today_local())
+    if output is not None:
+        try:
+            write_xlsx(result, output)
+        except OSError as exc:
+            raise click.ClickException(f"无法写入“{output}”：{exc.strerror}") from None
+    run_unit(partial(audit.record, "quality.report", actor="cli", target_type="org",
                      target_id=scope.id if scope else None, scope=result.scope,
                      output="xlsx" if output else "json" if as_json else "terminal",
                      members=result.total.members, errors=result.total.errors,
-                     warnings=result.total.warnings)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+                     warnings=result.total.warnings))
     if as_json:
         click.echo(json.dumps(report_dict(result), ensure_ascii=False, indent=2))
     elif output is not None:

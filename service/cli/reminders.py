@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 import click
@@ -12,7 +13,6 @@ from sqlalchemy import select
 from service import audit
 from service.campaign.campaigns import find_campaign
 from service.campaign.reminders import DEFAULT_POLICY, LABELS, RUNGS, effective_policy
-from service.campaign.transaction import run_unit
 from service.clock import format_local
 from service.errors import ServiceError
 from service.extensions import db
@@ -20,6 +20,7 @@ from service.holidays.coverage import campaign_notice
 from service.models import CallTask, Member
 from service.models.call_task import OPEN, STATUS_LABELS
 from service.records.phones import mask_phone
+from service.unit_of_work import run_unit
 
 group = AppGroup("reminders", help="提醒策略与电话任务。")
 policy_group = AppGroup("policy", help="信息确认工作的提醒策略。")
@@ -60,22 +61,26 @@ def set_policy(campaign_id: int | None, reset: bool, items: tuple[str, ...]) -> 
         except json.JSONDecodeError as exc:
             raise click.BadParameter(f"{LABELS[key]}的值“{raw}”不是有效的 JSON") from exc
 
-    def work() -> dict[str, Any]:
-        campaign = _campaign(campaign_id)
-        stored = {} if reset else dict(campaign.reminder_policy or {})
-        stored.update(changes)
-        effective_policy(stored)  # refuse before anything is saved
-        campaign.reminder_policy = stored
-        audit.record("campaign.reminder_policy", actor="cli", target_type="campaign",
-                     target_id=campaign.id, policy=stored)
-        return stored
-
     try:
-        stored = run_unit(work)
+        stored = run_unit(partial(store_policy, campaign_id, changes, reset=reset))
     except ServiceError as exc:
         raise click.ClickException(exc.message) from exc
     shown = json.dumps(stored, ensure_ascii=False) if stored else "全部默认"
     click.echo(f"已保存提醒策略：{shown}")
+
+
+def store_policy(campaign_id: int | None, changes: dict[str, Any], *, reset: bool
+                 ) -> dict[str, Any]:
+    """Change a campaign's reminder policy (from the defaults when ``reset``), audited;
+    return the items now stored."""
+    campaign = _campaign(campaign_id)
+    stored = {} if reset else dict(campaign.reminder_policy or {})
+    stored.update(changes)
+    effective_policy(stored)  # refuse before anything is saved
+    campaign.reminder_policy = stored
+    audit.record("campaign.reminder_policy", actor="cli", target_type="campaign",
+                 target_id=campaign.id, policy=stored)
+    return stored
 
 
 @group.command("calls")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -13,6 +15,7 @@ from service.clock import now_utc, to_local
 from service.extensions import db
 from service.models import AdminUser, Org
 from service.models.admin_user import ROLES
+from service.unit_of_work import run_unit
 
 group = AppGroup("users", help="管理后台账号：开通、查看、解锁、重设密码、停用。")
 _BY_LABEL = {label: key for key, label in ROLES.items()}
@@ -40,9 +43,46 @@ def _check_password(password: str) -> str:
     return password
 
 
-def _commit(action: str, user: AdminUser, **detail: object) -> None:
+def _audit(action: str, user: AdminUser, **detail: object) -> None:
     audit.record(action, actor="cli", target_type="admin_user", target_id=user.id, **detail)
-    db.session.commit()
+
+
+def open_account(username: str, display_name: str, role: str, org_id: int,
+                 password: str) -> None:
+    """Add an admin account, audited."""
+    user = AdminUser(username=username, display_name=display_name, role=role, org_id=org_id)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    _audit("users.create", user, role=role, org_id=org_id)
+
+
+def unlock_account(user_id: int) -> None:
+    """Lift the sign-in lock of an account, audited."""
+    user = db.session.get(AdminUser, user_id)
+    assert user is not None
+    throttle.unlock(user)
+    _audit("users.unlock", user)
+
+
+def set_password(user_id: int, password: str) -> int:
+    """Set a new password and end the open sessions, audited; return how many ended."""
+    user = db.session.get(AdminUser, user_id)
+    assert user is not None
+    user.set_password(password)
+    throttle.unlock(user)
+    ended = sessions.end_all(user)
+    _audit("users.passwd", user, sessions_ended=ended)
+    return ended
+
+
+def deactivate_account(user_id: int) -> None:
+    """Stop an account from signing in and end its open sessions, audited."""
+    user = db.session.get(AdminUser, user_id)
+    assert user is not None
+    user.is_active = False
+    ended = sessions.end_all(user)
+    _audit("users.deactivate", user, sessions_ended=ended, at=now_utc().isoformat())
 
 
 @group.command("create")
@@ -65,12 +105,8 @@ def create(username: str, role: str, org_name: str, display_name: str | None,
         raise click.UsageError(f"党组织“{org_name}”不存在，请填写党组织全称")
     if db.session.scalar(select(AdminUser.id).where(AdminUser.username == username)):
         raise click.UsageError(f"用户名“{username}”已被使用")
-    user = AdminUser(username=username, display_name=(display_name or username).strip()[:64],
-                     role=role, org_id=org.id)
-    user.set_password(_check_password(password))
-    db.session.add(user)
-    db.session.flush()
-    _commit("users.create", user, role=role, org_id=org.id)
+    run_unit(partial(open_account, username, (display_name or username).strip()[:64], role,
+                     org.id, _check_password(password)))
     click.echo(f"已开通账号“{username}”：{ROLES[role]}，管理范围 {org.name}")
 
 
@@ -85,9 +121,9 @@ def list_users() -> None:
         click.echo("还没有管理后台账号。")
         return
     for user, org_name in rows:
+        until = throttle.locked_until(user)
         state = "已停用" if not user.is_active else (
-            f"锁定至 {to_local(user.locked_until):%Y-%m-%d %H:%M}"  # type: ignore[arg-type]
-            if throttle.is_locked(user) else "正常")
+            f"锁定至 {to_local(until):%Y-%m-%d %H:%M}" if until is not None else "正常")
         click.echo(f"{user.username}\t{user.display_name}\t{ROLES.get(user.role, user.role)}"
                    f"\t{org_name}\t{state}")
 
@@ -97,8 +133,7 @@ def list_users() -> None:
 def unlock(username: str) -> None:
     """Lift the lock put on an account after repeated failed sign-ins."""
     user = _user(username)
-    throttle.unlock(user)
-    _commit("users.unlock", user)
+    run_unit(partial(unlock_account, user.id))
     click.echo(f"已解锁账号“{user.username}”")
 
 
@@ -108,10 +143,7 @@ def unlock(username: str) -> None:
 def passwd(username: str, password: str) -> None:
     """Set a new password; the account's open sessions end."""
     user = _user(username)
-    user.set_password(_check_password(password))
-    throttle.unlock(user)
-    ended = sessions.end_all(user)
-    _commit("users.passwd", user, sessions_ended=ended)
+    ended = run_unit(partial(set_password, user.id, _check_password(password)))
     click.echo(f"已重设账号“{user.username}”的密码，已退出其 {ended} 个登录")
 
 
@@ -120,7 +152,5 @@ def passwd(username: str, password: str) -> None:
 def deactivate(username: str) -> None:
     """Stop an account from signing in; its open sessions end."""
     user = _user(username)
-    user.is_active = False
-    ended = sessions.end_all(user)
-    _commit("users.deactivate", user, sessions_ended=ended, at=now_utc().isoformat())
+    run_unit(partial(deactivate_account, user.id))
     click.echo(f"已停用账号“{user.username}”")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -12,13 +13,13 @@ import click
 from openpyxl.utils.exceptions import InvalidFileException
 
 from service.errors import NotFound
-from service.extensions import db
 from service.models import Org
 from service.records.error_report import write_error_report
 from service.records.member_sheet import mask_numbers
 from service.records.xlsx_crypto import save_protected
 from service.records.xlsx_read import CellProblem, SheetFormatError
 from service.roster.orgs import find_org
+from service.unit_of_work import run_unit
 
 MAX_SHOWN = 200  # past this the console is no place to read them: use --errors-out
 
@@ -37,18 +38,16 @@ def import_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def write_import(write: Callable[[], None], *, dry_run: bool, record: Callable[[], Any]) -> None:
-    """Run an import's writes as one transaction: committed with its audit entry (``record``),
-    or, for a dry run, rolled back, so the summary counts what a real run would change."""
-    try:
-        write()
-        if dry_run:
-            db.session.rollback()
-            return
+    """Run an import's writes as one unit: committed with its audit entry (``record``), or,
+    for a dry run, rolled back, so the summary counts what a real run would change."""
+    # Once: the writes count into the caller's result as they go.
+    run_unit(partial(_write, write, None if dry_run else record), attempts=1, dry_run=dry_run)
+
+
+def _write(write: Callable[[], None], record: Callable[[], Any] | None) -> None:
+    write()
+    if record is not None:
         record()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def finish_import(summary: str, error_rows: int, *, dry_run: bool, blocked: bool) -> None:

@@ -20,7 +20,8 @@ from service.clock import now_utc
 from service.errors import ServiceError
 from service.evidence import ledger
 from service.extensions import db
-from service.identity import otp, throttle
+from service import throttle
+from service.identity import otp
 from service.identity.binding_links import binding_link
 from service.models import ChannelBinding, Member, Org
 from service.models.channel import (
@@ -148,7 +149,7 @@ def complete(
             throttle.clear(key)
             return Result(True, "绑定成功", member)
         if (locked := throttle.locked_until(otp.member_key(member.id))) is not None:
-            throttle.fail(key)
+            throttle.fail(key, otp.failure_limit())
             return Result(False, throttle.lock_message(locked), locked=True)
         return _miss(key, "", FAILED, ok=False)  # the code check counted against the member
     return _miss(key, scene, FAILED, ok=False)
@@ -157,8 +158,9 @@ def complete(
 def _miss(key: str, scene: str, message: str, *, ok: bool) -> Result:
     kind, ident = parse_scene(scene)
     if kind == "m" and ident is not None:
-        throttle.fail(otp.member_key(ident))  # someone is guessing at this member's QR
-    left = throttle.fail(key)
+        # Someone is guessing at this member's QR.
+        throttle.fail(otp.member_key(ident), otp.failure_limit())
+    left = throttle.fail(key, otp.failure_limit())
     if left == 0:
         until = throttle.locked_until(key)
         assert until is not None

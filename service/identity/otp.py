@@ -22,7 +22,7 @@ from service.clock import now_utc
 from service.crypto import blind_index
 from service.errors import Conflict, ServiceError
 from service.extensions import db
-from service.identity import throttle
+from service import throttle
 from service.models import Member, OtpCode
 from service.models.outbox import OTP
 from service.notify import outbox, router
@@ -63,6 +63,12 @@ def member_key(member_id: int) -> str:
 
 def _setting(name: str) -> int:
     return int(current_app.config[name])
+
+
+def failure_limit() -> throttle.Limit:
+    """Return the limit on wrong codes (and binding details) of a member or an openid."""
+    lock = timedelta(seconds=_setting("OTP_LOCK_SECONDS"))
+    return throttle.Limit(failures=_setting("OTP_MAX_FAILURES"), lock=lock, window=lock)
 
 
 def _hash(salt: str, code: str) -> str:
@@ -139,7 +145,7 @@ def check(member_id: int, *, purpose: str, context: str, code: str) -> Checked:
         return Checked(False, "验证码已过期或尚未获取，请重新获取验证码")
     if not hmac.compare_digest(row.code_hash, _hash(row.salt, entered)):
         row.attempts += 1
-        left = throttle.fail(key)
+        left = throttle.fail(key, failure_limit())
         if left == 0:
             row.used_at = now  # a lock also kills the code the guesses were aimed at
             db.session.flush()

@@ -12,11 +12,12 @@ from service.models.evidence import Attachment, EvidenceEntry, EvidenceHead
 from service.models.import_job import ImportJob
 from service.models.inbox import InboxMessage
 from service.models.member import Member, MemberVersion
-from service.models.member_auth import OtpCode, Throttle
+from service.models.member_auth import OtpCode
 from service.models.org import Org, Unit
 from service.models.outbox import OutboxMessage
 from service.models.reminder import ReminderStep
 from service.models.sampling import SamplingCheck, SamplingItem, SamplingRun
+from service.models.throttle import Throttle
 from service.models.wechat_token import SendRateWindow, SubscribeGrantUse, WeChatToken
 
 __all__ = [

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -37,8 +35,6 @@ class AdminUser(db.Model):
     role: Mapped[str] = mapped_column(String(32))
     org_id: Mapped[int] = mapped_column(BigId, ForeignKey("orgs.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     created_at: Mapped[created_at]
 
     org: Mapped[Org] = relationship()

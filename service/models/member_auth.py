@@ -1,6 +1,6 @@
-"""Proving a member is who they say: one-time SMS codes and the failure counters behind lockouts.
+"""Proving a member is who they say: one-time SMS codes (their lockouts are ``Throttle`` rows).
 
-Both live in the database so every web worker sees the same codes, counts and locks.
+Codes live in the database so every web worker sees the same codes.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.clock import now_utc
 from service.extensions import db
 from service.schema import BigId, created_at, intpk
 
@@ -47,22 +46,3 @@ class OtpCode(db.Model):
 
     def __repr__(self) -> str:
         return f"<OtpCode {self.id} {self.purpose}>"  # never the code or the phone
-
-
-class Throttle(db.Model):
-    """Consecutive failures of one subject ("otp:m12", "bind:wechat_oa:<openid>") and its lock.
-
-    Failures older than the counting window are forgotten; a success clears the row.
-    """
-
-    __tablename__ = "member_throttles"
-
-    id: Mapped[intpk]
-    key: Mapped[str] = mapped_column(String(191), unique=True)
-    failures: Mapped[int] = mapped_column(default=0)
-    first_failure_at: Mapped[datetime | None]
-    locked_until: Mapped[datetime | None]
-    updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
-
-    def __repr__(self) -> str:
-        return f"<Throttle {self.failures} locked_until={self.locked_until}>"

@@ -31,7 +31,6 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from service.campaign.transaction import run_unit
 from service.clock import now_utc
 from service.extensions import db
 from service.models import CampaignMember, OutboxMessage
@@ -50,6 +49,7 @@ from service.notify.channel import (
 )
 from service.notify.messages import compose_many
 from service.notify.reconcile import Lookup, lookup_for
+from service.unit_of_work import run_unit
 
 log = logging.getLogger(__name__)
 TOKEN_RETRY_SECONDS = 60.0

@@ -128,6 +128,23 @@ def record_check(item: SamplingItem, item_no: int, *, passed: bool, problems: in
     return check
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """A verdict on one checklist item as entered: passed or not, problems found, and why."""
+
+    item_no: int
+    passed: bool
+    problems: int = 0
+    reason: str | None = None
+
+
+def record_checks(item: SamplingItem, verdicts: list[Verdict], *, actor_id: int) -> None:
+    """Record the verdicts entered for one sampled record, all or none (no commit)."""
+    for v in verdicts:
+        record_check(item, v.item_no, passed=v.passed, problems=v.problems, reason=v.reason,
+                     actor_id=actor_id)
+
+
 def close_run(run: SamplingRun, *, actor_id: int) -> None:
     """Finish a run once every sampled record is fully checked (no commit)."""
     if run.closed_at is not None:

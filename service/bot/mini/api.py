@@ -1,9 +1,10 @@
 """The mini-program JSON API under /api/mini/ and its OpenAPI document at /api/openapi.json.
 
 Same use cases and evidence as the card page, with ``channel="miniprogram"`` and
-``identity="bound_openid"``. Every answer is ``{"success": true, "data": …}`` or
-``{"success": false, "errors": {field: 中文原因}}`` with a 4xx status for the caller's
-mistakes; the bearer token is ours (bearer.py), never WeChat's session_key.
+``identity="bound_openid"``. Every answer is ``{"success": true, "data": …}`` or the one
+error shape of ``service.errors`` with ``{"success": false, "errors": {field: 中文原因}}``
+added, with a 4xx status for the caller's mistakes; the bearer token is ours (bearer.py),
+never WeChat's session_key.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from service.bot.pages.guard import client
 from service.campaign import corrections, workflow
 from service.campaign.outstanding import awaiting, member_for_openid, memberships
 from service.campaign.states import StaleCard
-from service.campaign.transaction import run_unit
-from service.errors import Conflict, Forbidden, ServiceError
+from service.errors import Conflict, Forbidden, ServiceError, json_error
 from service.evidence import consent
 from service.evidence.ledger import evidence_id
 from service.extensions import db
@@ -35,6 +35,7 @@ from service.models.campaign import STATE_LABELS
 from service.models.channel import WECHAT_MP
 from service.notify.channel import SendError
 from service.notify.wechat_client import mp_client
+from service.unit_of_work import run_unit
 
 bp = Blueprint("mini_api", __name__)
 log = logging.getLogger(__name__)
@@ -49,8 +50,9 @@ def ok(data: Any, status: int = 200) -> tuple[Response, int]:
 
 
 def refuse(errors: dict[str, str], status: int, **extra: Any) -> tuple[Response, int]:
-    """Return the failure envelope."""
-    return jsonify({"success": False, "errors": errors, **extra}), status
+    """Return the failure envelope: the one error shape, the first reason as its message."""
+    return json_error(status, next(iter(errors.values())), success=False, errors=errors,
+                      **extra)
 
 
 @bp.errorhandler(ServiceError)

@@ -56,7 +56,9 @@ _CLAIM = {"name": {"type": "string", "minLength": 1, "maxLength": 64, "pattern":
 _CARD_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 SCHEMAS: dict[str, Any] = {
-    "Failure": _obj(["success", "errors"], {
+    "Failure": _obj(["code", "message", "success", "errors"], {
+        "code": {"type": "integer", "description": "HTTP 状态码"},
+        "message": {"type": "string", "description": "第一条原因（中文）"},
         "success": {"type": "boolean", "enum": [False]},
         "errors": {"type": "object", "additionalProperties": _STR,
                    "description": "字段名（或 request/auth/body）→ 中文原因"},
@@ -165,7 +167,8 @@ def document() -> dict[str, Any]:
         "openapi": "3.0.3",
         "info": {"title": "党员信息确认 小程序接口", "version": "1.0.0",
                  "description": "所有答复为 {\"success\": true, \"data\": …} 或 "
-                                "{\"success\": false, \"errors\": {字段: 原因}}。"
+                                "{\"code\": 状态码, \"message\": 原因, \"success\": false, "
+                                "\"errors\": {字段: 原因}}。"
                                 "除登录外均需 Authorization: Bearer <令牌>（由登录接口返回）。"},
         "paths": PATHS,
         "components": {"schemas": SCHEMAS, "securitySchemes": {

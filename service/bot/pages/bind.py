@@ -11,15 +11,15 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.wrappers import Response
 
-from service.bot.pages.guard import check_csrf, client, csrf_token
+from service.bot.pages.guard import client
 from service.campaign.outstanding import awaiting
-from service.campaign.transaction import run_unit
 from service.errors import ServiceError
 from service.extensions import db
 from service.identity import binding, member_session
 from service.identity.binding_links import load_binding_token
 from service.links import card_path
 from service.models import Card, Org
+from service.unit_of_work import run_unit
 
 bp = Blueprint("bind", __name__)
 
@@ -34,7 +34,6 @@ def page(token: str) -> str | Response:
     error = notice = None
     step = "details"
     if request.method == "POST":
-        check_csrf()
         try:
             claim = binding.parse_claim(form["name"], form["id_tail"])
         except ServiceError as exc:
@@ -55,7 +54,7 @@ def page(token: str) -> str | Response:
                 return _done(result.member.id, channel, openid, result.repeated)
             error, step = result.message, "code"
     return render_template("bind/bind.html", form=form, step=step, error=error, notice=notice,
-                           csrf=csrf_token(), org=_scene_org(scene))
+                           org=_scene_org(scene))
 
 
 def _done(member_id: int, channel: str, openid: str, repeated: bool) -> str:

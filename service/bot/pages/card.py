@@ -6,6 +6,7 @@ stored; a double submit (the use cases are idempotent) therefore ends on the sam
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -14,20 +15,19 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from service import audit
-from service.bot.pages import card_status, card_view, csrf, dispute_form, shortlinks
+from service.bot.pages import card_status, card_view, dispute_form, shortlinks
 from service.campaign import corrections, workflow
 from service.campaign.cards import TOKEN_SALT, card_content, card_token, load_card_token
 from service.campaign.states import InvalidTransition, StaleCard, membership
-from service.campaign.transaction import run_unit
 from service.errors import ServiceError
 from service.evidence import consent
 from service.extensions import db
 from service.identity.member_session import verified_how, verified_member_id
 from service.models import Card
 from service.models.campaign import DISPUTED, OPEN, PENDING, SETTLED_STATES, UNREACHABLE
+from service.unit_of_work import run_unit
 
 bp = Blueprint("card_pages", __name__)
-csrf.install(bp)
 VERIFY_PATH = "/verify"  # the one-time SMS code page (service.bot.pages.verify)
 ANSWERABLE = (PENDING, UNREACHABLE)
 
@@ -69,7 +69,6 @@ def full(token: str) -> Any:
 @bp.post("/m/<token>/confirm")
 def confirm(token: str) -> Any:
     """Confirm the card (first time: with the consent to electronic confirmation)."""
-    csrf.check()
     card = _load(token)
     card_id, member_id = card.id, card.member_id
     if not consent.has_consented(member_id) and request.form.get("consent") != "yes":
@@ -98,7 +97,6 @@ def dispute(token: str) -> Any:
     if request.method == "GET":
         _opened(card)
         return _dispute_form(card, token, items)
-    csrf.check()
     proposed, note, errors = dispute_form.parse(request.form, items)
     if errors:
         return _dispute_form(card, token, items, errors=errors), 400
@@ -120,14 +118,13 @@ def dispute(token: str) -> Any:
 def short(slug: str) -> Any:
     """Open the card a short link names (the SMS carries this one)."""
     address = request.remote_addr or "-"
-    limiter = shortlinks.limiter()
-    if limiter.blocked(address):
+    if shortlinks.blocked(address):
         return render_template(
             "member/notice.html", kind="wait", title="尝试次数过多，请稍后再试",
             hint="请过十分钟后再点开短信中的链接；如仍打不开，请联系您所在党支部。"), 429
     card = shortlinks.find_card(slug)
     if card is None:
-        limiter.miss(address)
+        run_unit(partial(shortlinks.miss, address))
         return render_template(
             "member/notice.html", kind="warn", title="链接无效",
             hint="请核对短信中的链接是否完整，或以最新收到的短信为准。"), 404

@@ -1,16 +1,10 @@
-"""Small guards shared by the member pages we own: same-site redirects and form tokens."""
+"""Small guards shared by the member pages we own: same-site redirects, who is calling."""
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from urllib.parse import urlsplit
 
-from flask import request, session
-
-from service.errors import Forbidden
-
-CSRF_KEY = "member_csrf"
+from flask import request
 
 
 def safe_next(value: str | None, default: str = "/") -> str:
@@ -29,21 +23,6 @@ def safe_next(value: str | None, default: str = "/") -> str:
     if parts.scheme or parts.netloc:
         return default
     return value
-
-
-def csrf_token() -> str:
-    """Return this browser's token for the member forms (made on first use)."""
-    token = session.get(CSRF_KEY)
-    if not token:
-        token = session[CSRF_KEY] = secrets.token_urlsafe(16)
-    return str(token)
-
-
-def check_csrf() -> None:
-    """Refuse a form post that does not carry this browser's token."""
-    given, expected = request.form.get("csrf", ""), str(session.get(CSRF_KEY) or "")
-    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise Forbidden("页面已过期，请返回重新打开后再试")
 
 
 def client() -> tuple[str | None, str | None]:

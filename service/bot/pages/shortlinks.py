@@ -4,26 +4,24 @@ A slug is 12 random letters and digits set on each card when it is issued
 (``Card.link_slug``); it is short enough for an SMS template variable and cannot be guessed.
 Whoever tries many wrong slugs from one address is told politely to wait: past the limit,
 every slug (right or wrong) is refused for that address until the window has passed, so
-the refusal itself tells a guesser nothing.
+the refusal itself tells a guesser nothing. The misses count in the database throttle
+("slug-miss:<address>"), so the limit holds across every web process.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections import deque
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
 
+from service import throttle
 from service.clock import now_utc
 from service.extensions import db
 from service.models import Card
 
 _SLUG = re.compile(r"[A-Za-z0-9]{10,16}")
-_MAX_TRACKED = 10_000  # addresses remembered at once; the oldest are dropped past this
 
 
 def find_card(slug: str) -> Card | None:
@@ -41,43 +39,21 @@ def expired(card: Card) -> bool:
     return card.issued_at < now_utc() - timedelta(seconds=max_age)
 
 
-class MissLimiter:
-    """Count wrong slugs per address in a sliding window (this process only)."""
-
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit = limit
-        self.window = window
-        self._misses: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def blocked(self, address: str) -> bool:
-        """Return whether ``address`` has used up its wrong tries for now."""
-        with self._lock:
-            return len(self._recent(address)) >= self.limit
-
-    def miss(self, address: str) -> None:
-        """Count one wrong slug from ``address``."""
-        with self._lock:
-            if address not in self._misses and len(self._misses) >= _MAX_TRACKED:
-                self._misses.pop(next(iter(self._misses)))
-            self._misses.setdefault(address, deque()).append(time.monotonic())
-
-    def _recent(self, address: str) -> deque[float]:
-        stamps = self._misses.get(address, deque())
-        cutoff = time.monotonic() - self.window
-        while stamps and stamps[0] < cutoff:
-            stamps.popleft()
-        if not stamps:
-            self._misses.pop(address, None)
-        return stamps
+def _miss_key(address: str) -> str:
+    return f"slug-miss:{address}"
 
 
-def limiter() -> MissLimiter:
-    """Return this app's limiter, made on first use from the MEMBER_LINK_MISS_* settings."""
-    ext = current_app.extensions
-    if "member_link_limiter" not in ext:
-        ext["member_link_limiter"] = MissLimiter(
-            int(current_app.config["MEMBER_LINK_MISS_LIMIT"]),
-            float(current_app.config["MEMBER_LINK_MISS_WINDOW"]),
-        )
-    return ext["member_link_limiter"]  # type: ignore[no-any-return]
+def _miss_limit() -> throttle.Limit:
+    window = timedelta(seconds=float(current_app.config["MEMBER_LINK_MISS_WINDOW"]))
+    return throttle.Limit(failures=int(current_app.config["MEMBER_LINK_MISS_LIMIT"]),
+                          lock=window, window=window)
+
+
+def blocked(address: str) -> bool:
+    """Return whether ``address`` has used up its wrong tries for now."""
+    return throttle.locked_until(_miss_key(address)) is not None
+
+
+def miss(address: str) -> None:
+    """Count one wrong slug from ``address`` (the edge commits it)."""
+    throttle.fail(_miss_key(address), _miss_limit())

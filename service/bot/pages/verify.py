@@ -13,15 +13,15 @@ from flask import Blueprint, redirect, render_template, request, session
 from werkzeug.wrappers import Response
 
 from service.bot.pages import shortlinks
-from service.bot.pages.guard import check_csrf, csrf_token, safe_next
+from service.bot.pages.guard import safe_next
 from service.campaign.cards import load_card_token
-from service.campaign.transaction import run_unit
 from service.errors import NotFound, ServiceError
 from service.extensions import db
 from service.identity import member_session, otp
 from service.models import Member
 from service.models.member_auth import VERIFY
 from service.records.phones import mask_phone
+from service.unit_of_work import run_unit
 
 bp = Blueprint("verify", __name__)
 _CARD_PATH = re.compile(r"/m/([A-Za-z0-9_.\-]+)")
@@ -57,7 +57,6 @@ def page() -> str | Response:
     error = notice = None
     sent = session.get(SENT_KEY) == member.id
     if request.method == "POST":
-        check_csrf()
         if request.form.get("action") == "send":
             try:
                 issued = run_unit(lambda: otp.issue(member, purpose=VERIFY, context=VERIFY))
@@ -77,4 +76,4 @@ def page() -> str | Response:
             error = checked.message
     phone = mask_phone(member.mobile) if member.mobile else None
     return render_template("bind/verify.html", phone=phone, next_path=next_path, sent=sent,
-                           error=error, notice=notice, csrf=csrf_token())
+                           error=error, notice=notice)

@@ -19,12 +19,12 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify
 
 from service.bot.sms import push
-from service.campaign.transaction import run_unit
 from service.inbound import inbox, sms_replies
 from service.inbound.inbox import Outcome
 from service.inbound.push_guard import read_body, require_token
 from service.models.inbox import HANDLED, IGNORED, SMS_ALIYUN, SMS_TENCENT
 from service.notify import receipts
+from service.unit_of_work import run_unit
 
 bp = Blueprint("sms_inbound", __name__, url_prefix="/sms")
 log = logging.getLogger(__name__)

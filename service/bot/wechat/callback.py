@@ -26,10 +26,10 @@ from service.bot.wechat.wire import (
     safe_text,
     to_push,
 )
-from service.campaign.transaction import run_unit
 from service.inbound import inbox
 from service.inbound.push_guard import read_body
 from service.models.inbox import WECHAT_OA
+from service.unit_of_work import run_unit
 
 bp = Blueprint("wechat_callback", __name__)
 log = logging.getLogger(__name__)
