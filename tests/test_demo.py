@@ -16,6 +16,7 @@ from service.models import AdminUser, AuditLog, Member, MemberVersion, Org, Unit
 from service.records.codes import ORG_TYPES
 from service.records.synthetic import synthetic_roster
 from service.records.validate import validate_member, validate_org
+from service.roster.demo import DEMO_PASSWORD
 from service.roster.history import unseal
 from service.roster.members import find_by_id_number
 
@@ -132,7 +133,7 @@ def test_seed_writes_orgs_members_versions_and_accounts(
     monkeypatch.setattr("service.cli.demo.today_local", lambda: TODAY)  # no midnight surprise
     result = app.test_cli_runner().invoke(args=["demo", "seed", "--members", "300", "--seed", "1"])
     assert result.exit_code == 0, result.output
-    assert "党员 300 名" in result.output and "demo1234" in result.output
+    assert "党员 300 名" in result.output and DEMO_PASSWORD in result.output
     expected = synthetic_roster(300, 1, TODAY)
     records = [r for _, r in expected.records()]
     with app.app_context():
@@ -151,7 +152,7 @@ def test_seed_writes_orgs_members_versions_and_accounts(
             first = unseal(member.versions[0].changes)
             assert first["id_number"] == [None, record["id_number"]]
         admin = db.session.scalar(select(AdminUser).where(AdminUser.username == "admin"))
-        assert admin is not None and admin.check_password("demo1234")
+        assert admin is not None and admin.check_password(DEMO_PASSWORD)
         assert admin.org.parent_id is None
     # the full numbers never reach the terminal
     assert records[0]["id_number"] not in result.output
@@ -190,3 +191,8 @@ def test_demo_campaign_is_started_once_and_queues_every_card(app: Flask) -> None
         assert _count(Campaign) == 1
         members = db.session.scalar(select(func.count(CampaignMember.id))) or 0
         assert members > 0 and _count(OutboxMessage) == members
+
+
+def test_the_demo_password_meets_the_minimum_length(app: Flask) -> None:
+    # Staff copy what the demo shows; it must not teach a password production would refuse.
+    assert len(DEMO_PASSWORD) >= app.config["ADMIN_PASSWORD_MIN_LENGTH"]

@@ -6,7 +6,8 @@ set -uo pipefail
 BIN=${BIN:-.venv/bin}
 HOST=${DEMO_HOST:-127.0.0.1}
 PORT=${DEMO_PORT:-5000}
-export FLASK_INSECURE_COOKIES=1  # plain http on localhost
+# Demo mode: keys generated into instance/, the /console page, the cookie over plain http.
+export FLASK_DEMO=1
 # Real members get no card between 21:00 and 08:00; a demo is tried at any hour.
 export FLASK_NOTIFY_QUIET_HOURS=${FLASK_NOTIFY_QUIET_HOURS-}
 

@@ -1,14 +1,15 @@
 """The console channel for `make demo`: a send is shown on a local page instead of a phone.
 
 The messages are the outbox rows themselves (channel "console", sent), composed again for the
-page, so nothing new is stored. The page exists only where "console" is among the channels.
+page, so nothing new is stored. The page lists every card link it shows, so it answers only
+in demo mode (``DEMO``), and there only where "console" is among the channels.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template
 from sqlalchemy import select
 
 from service.extensions import db
@@ -45,7 +46,7 @@ class ConsoleChannel:
 @bp.get("/console")
 def messages() -> str:
     """List the latest messages the console channel sent, newest first."""
-    if NAME not in ladder():
+    if not current_app.config["DEMO"] or NAME not in ladder():
         abort(404)
     rows = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.channel == NAME,

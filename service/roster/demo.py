@@ -23,7 +23,8 @@ from service.roster.members import COLUMN_KEYS, bulk_row
 from service.roster.orgs import create_org
 
 SOURCE = "demo"
-DEMO_PASSWORD = "demo1234"  # printed by the CLI: demo databases only
+# Printed by the CLI: demo databases only. At least ADMIN_PASSWORD_MIN_LENGTH long, like any other.
+DEMO_PASSWORD = "demo12345678"
 BATCH = 1000
 # werkzeug's scrypt takes a noticeable fraction of a second per hash, so only a handful.
 MAX_COMMITTEE_ACCOUNTS = 5
