@@ -30,7 +30,7 @@ from service.records.phones import normalize_mobile
 from service.roster import history
 
 LABELS = {
-    "members": "党员", "orgs": "党组织", "cards": "确认卡", "corrections": "更正申请",
+    "members": "党员", "orgs": "党组织", "cards": "确认卡", "correction_requests": "更正申请",
     "inbox_messages": "收到的消息", "wechat_tokens": "微信访问令牌",
     "member_versions": "党员信息变更记录", "outbox_messages": "验证码短信", "otp_codes": "验证码",
 }
