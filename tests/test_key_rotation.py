@@ -203,3 +203,19 @@ def test_check_counts_without_writing(make_app: Callable[..., Flask]) -> None:
     with rotating.app_context():
         a = FieldCipher(decode_data_key(KEY_A))
         assert all(a.decrypt(t, "member.id_number") for t in _raw("members", "id_number"))
+
+
+def test_a_duplicate_written_during_rotation_stops_it_with_the_row_named(
+    make_app: Callable[..., Flask],
+) -> None:
+    data = _written_under_a(make_app())
+    rotating = make_app(DATA_KEY=KEY_B, DATA_KEY_OLD=KEY_A)
+    with rotating.app_context():  # the same person entered again, past every duplicate check
+        twin = Member(org_id=db.session.get(Member, data["ids"][0]).org_id, name="重复录入",
+                      id_number=data["id_numbers"][0])
+        db.session.add(twin)
+        db.session.commit()
+    result = _rotate(rotating)
+    assert result.exit_code == 1
+    assert f"党员（members） id={data['ids'][0]} 的新索引与另一行相同" in result.output
+    assert DONE not in result.output
