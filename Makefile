@@ -22,12 +22,24 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# Demo mode (FLASK_DEMO): keys generated into instance/, the /console page, cookies over
+# plain http. `make serve` and service.wsgi refuse it.
+demo: export FLASK_DEMO = 1
 demo: $(VENV)/.installed
 	tools/ensure-debs.sh $(RUN_DEBS)
 	$(BIN)/flask --app service db upgrade
 	$(BIN)/flask --app service demo seed --members $(DEMO_MEMBERS) --seed 1 --if-empty
 	$(BIN)/flask --app service demo campaign
 	BIN=$(BIN) DEMO_PORT=$(DEMO_PORT) tools/demo.sh
+
+# The production web server (deploy/ has the systemd units): FLASK_SECRET_KEY, FLASK_DATA_KEY
+# and the database URL come from the environment; run `flask db upgrade` first. Exports of a
+# large roster are built within the request, hence the long timeout.
+WEB_WORKERS ?= 4
+BIND ?= 127.0.0.1:8000
+serve: $(VENV)/.installed
+	$(BIN)/gunicorn --workers $(WEB_WORKERS) --bind $(BIND) --timeout 120 \
+		--graceful-timeout 30 --keep-alive 5 service.wsgi:app
 
 debs:
 	tools/ensure-debs.sh $(TEST_DEBS)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -32,6 +33,11 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     )
     load_config(app, config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["PROXY_FIX"]:
+        # Trust that many proxies for the client's address, scheme and host.
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     keys.init_app(app)
     crypto.init_app(app)

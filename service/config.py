@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,21 @@ class Config:
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
 
-    # security: keys left unset are generated once into the instance folder (see service.keys)
+    # Demo mode (`make demo`): keys may be generated into the instance folder, /console shows
+    # what the console channel "sent" with every card link in it, and the session cookie may
+    # travel over plain http. Never in production: the wsgi entry point refuses to start.
+    DEMO = False
+    # Behind this many reverse proxies, trust that many X-Forwarded-For/-Proto/-Host entries
+    # (0 = none): otherwise throttling sees every member as the proxy's address.
+    PROXY_FIX = 0
+
+    # security: both keys are shared by every host and process and must be set in production
+    # (service.keys refuses to start without them; the demo and tests may generate them).
     SECRET_KEY: str | None = None
     DATA_KEY: str | None = None
+    # The previous data key while `flask keys rotate-data` re-encrypts under DATA_KEY: values
+    # and look-ups still work under it until the command says it may be removed.
+    DATA_KEY_OLD: str | None = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # CSRF (Flask-WTF): every form post carries the session's token in ``csrf_token``; scripts
@@ -29,6 +40,8 @@ class Config:
     WTF_CSRF_HEADERS = ["X-CSRF-Token"]
     WTF_CSRF_TIME_LIMIT: int | None = None
     WTF_CSRF_SSL_STRICT = False
+    # None: Secure everywhere but in the demo and the tests (plain http there); see load_config.
+    SESSION_COOKIE_SECURE: bool | None = None
 
     # people see Asia/Shanghai; storage is UTC
     TIMEZONE = "Asia/Shanghai"
@@ -137,6 +150,9 @@ class Config:
     MEMBER_LINK_MAX_AGE = 60 * 24 * 3600
     MEMBER_LINK_MISS_LIMIT = 20
     MEMBER_LINK_MISS_WINDOW = 600
+    # A member's proof of identity (SMS code or WeChat OAuth) shows the full ID number on the
+    # card it was made for, for this long; then the page asks again (a phone left unlocked).
+    MEMBER_VERIFIED_MINUTES = 30
     # -- one-time SMS codes (service.identity.otp): short-lived, few sends, few guesses, then a lock
     OTP_TTL_SECONDS = 600  # a code is good for 10 minutes
     OTP_RESEND_SECONDS = 60  # an elderly member may tap "send" twice; one SMS a minute
@@ -206,8 +222,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
     }
     # Behind a TLS proxy in production the session cookie must not travel in clear text.
-    if not app.debug and not app.testing and os.environ.get("FLASK_INSECURE_COOKIES") != "1":
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+    # (Flask's own default is False, so an unset value is told apart by None, not by absence.)
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = not (app.config["DEMO"] or app.testing)
 
 
 def engine_options(uri: str) -> dict[str, Any]:

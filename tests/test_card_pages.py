@@ -7,6 +7,7 @@ from urllib.parse import unquote
 from flask import Flask
 
 from service.campaign import workflow
+from service.clock import now_utc
 from service.evidence import ledger
 from service.evidence.consent import CONSENT_V1
 from service.extensions import db
@@ -224,11 +225,13 @@ def test_full_id_needs_a_verified_session_and_every_view_is_audited(app: Flask) 
     assert resp.status_code == 302
     assert unquote(resp.headers["Location"]) == f"/verify?next=/m/{c.token}/full"
     with client.session_transaction() as sess:  # proved to be somebody else
-        sess[VERIFIED_KEY] = {"id": c.member_id + 1, "how": "sms_code", "at": "x"}
+        sess[VERIFIED_KEY] = {"id": c.member_id + 1, "card": c.card_id, "how": "sms_code",
+                              "at": now_utc().isoformat()}
     assert client.get(f"/m/{c.token}/full").status_code == 302
     assert audits(app, "member.view_full_id") == []
     with client.session_transaction() as sess:
-        sess[VERIFIED_KEY] = {"id": c.member_id, "how": "sms_code", "at": "x"}
+        sess[VERIFIED_KEY] = {"id": c.member_id, "card": c.card_id, "how": "sms_code",
+                              "at": now_utc().isoformat()}
     for _ in range(2):
         page = client.get(f"/m/{c.token}/full").get_data(as_text=True)
         assert c.id_number in page

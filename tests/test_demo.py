@@ -16,8 +16,8 @@ from service.models import AdminUser, AuditLog, Member, MemberVersion, Org, Unit
 from service.records.codes import ORG_TYPES
 from service.records.synthetic import synthetic_roster
 from service.records.validate import validate_member, validate_org
-from service.roster.history import unseal
 from service.roster.demo import DEMO_PASSWORD
+from service.roster.history import unseal
 from service.roster.members import find_by_id_number
 
 TODAY = date(2025, 6, 1)
@@ -192,3 +192,8 @@ def test_demo_campaign_is_started_once_and_queues_every_card(app: Flask) -> None
         assert _count(Campaign) == 2  # one per committee
         members = db.session.scalar(select(func.count(CampaignMember.id))) or 0
         assert members > 0 and _count(OutboxMessage) == members
+
+
+def test_the_demo_password_meets_the_minimum_length(app: Flask) -> None:
+    # Staff copy what the demo shows; it must not teach a password production would refuse.
+    assert len(DEMO_PASSWORD) >= app.config["ADMIN_PASSWORD_MIN_LENGTH"]

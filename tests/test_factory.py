@@ -12,6 +12,7 @@ import pytest
 
 from service import create_app
 from service.keys import decode_data_key
+from tests.conftest import TEST_DATA_KEY
 
 
 def test_importing_service_touches_nothing(tmp_path: Path) -> None:
@@ -32,6 +33,7 @@ def test_settings_come_from_flask_environment(monkeypatch: pytest.MonkeyPatch, t
     uri = f"sqlite:///{tmp_path / 'from-env.db'}"
     monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", uri)
     monkeypatch.setenv("FLASK_SECRET_KEY", "from-env-secret")
+    monkeypatch.setenv("FLASK_DATA_KEY", TEST_DATA_KEY)
     app = create_app(instance_path=str(tmp_path / "inst"))
     assert app.config["SQLALCHEMY_DATABASE_URI"] == uri
     assert app.config["SECRET_KEY"] == "from-env-secret"
@@ -39,7 +41,7 @@ def test_settings_come_from_flask_environment(monkeypatch: pytest.MonkeyPatch, t
 
 def test_default_database_is_sqlite_in_instance(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("FLASK_SQLALCHEMY_DATABASE_URI", raising=False)
-    app = create_app(instance_path=str(tmp_path / "inst"))
+    app = create_app({"DEMO": True}, instance_path=str(tmp_path / "inst"))
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'inst' / 'member_confirm.db'}"
 
 
@@ -47,6 +49,7 @@ def test_missing_data_key_is_generated_once_with_a_warning(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.delenv("FLASK_DATA_KEY", raising=False)
+    monkeypatch.setenv("FLASK_DEMO", "1")  # only the demo makes its own keys
     with caplog.at_level(logging.WARNING):
         first = create_app(instance_path=str(tmp_path))
     assert any("FLASK_DATA_KEY" in r.getMessage() for r in caplog.records)
@@ -61,7 +64,7 @@ def test_missing_data_key_is_generated_once_with_a_warning(
 
 def test_malformed_data_key_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="32 字节"):
-        create_app({"DATA_KEY": "c2hvcnQ="}, instance_path=str(tmp_path))
+        create_app({"DATA_KEY": "c2hvcnQ=", "SECRET_KEY": "k"}, instance_path=str(tmp_path))
 
 
 def test_models_module_reimports_cleanly() -> None:

@@ -124,7 +124,7 @@ def test_admin_notices_are_still_refused_on_sms() -> None:
 
 
 def test_the_console_shows_member_notices(make_app: Callable[..., Flask]) -> None:
-    app = make_app(NOTIFY_CHANNELS="console")
+    app = make_app(NOTIFY_CHANNELS="console", DEMO=True)  # the page exists in demo mode only
     with app.app_context():
         _, members = started(1)
         member = members[0]

@@ -6,7 +6,8 @@ set -uo pipefail
 BIN=${BIN:-.venv/bin}
 HOST=${DEMO_HOST:-127.0.0.1}
 PORT=${DEMO_PORT:-5000}
-export FLASK_INSECURE_COOKIES=1  # plain http on localhost
+# Demo mode: keys generated into instance/, the /console page, the cookie over plain http.
+export FLASK_DEMO=1
 # Links in the messages (the /console page shows them as sent) point where the demo is served;
 # a server listening on every address is reached locally at 127.0.0.1.
 case "$HOST" in 0.0.0.0|::|'[::]') LINK_HOST=127.0.0.1 ;; *) LINK_HOST=$HOST ;; esac

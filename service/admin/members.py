@@ -25,7 +25,7 @@ from service.admin.record_view import (
     text_of,
 )
 from service.campaign import workflow
-from service.crypto import blind_index
+from service.crypto import blind_indexes
 from service.errors import ServiceError
 from service.evidence import ledger
 from service.extensions import db
@@ -102,9 +102,9 @@ def _filters(user: AdminUser, campaign: Campaign | None, org: Org | None, state:
     if q:
         digits = normalize_id(q)
         if len(digits) in (15, 18) and digits[:-1].isdigit():
-            where.append(Member.id_number_bidx == blind_index(digits, "id_number"))
+            where.append(Member.id_number_bidx.in_(blind_indexes(digits, "id_number")))
         elif (mobile := normalize_mobile(q)) is not None:
-            where.append(Member.mobile_bidx == blind_index(mobile, "mobile"))
+            where.append(Member.mobile_bidx.in_(blind_indexes(mobile, "mobile")))
         else:
             where.append(Member.name.contains(q, autoescape=True))
     return joins, where

@@ -95,12 +95,16 @@ def card_token(card: Card) -> str:
     return str(_serializer().dumps({"c": card.id, "h": card.sha256[:16]}))
 
 
+class LinkExpired(ServiceError):
+    """A genuine member link older than it may be."""
+
+
 def load_card_token(token: str, max_age: int = TOKEN_MAX_AGE) -> Card:
     """Return the card a signed link names, or refuse a forged, altered or expired link."""
     try:
         data = _serializer().loads(token, max_age=max_age)
     except SignatureExpired as exc:
-        raise ServiceError("链接已过期，请以最新收到的信息为准") from exc
+        raise LinkExpired("链接已过期，请以最新收到的信息为准") from exc
     except BadSignature as exc:
         raise ServiceError("链接无效") from exc
     card = db.session.get(Card, int(data["c"]))

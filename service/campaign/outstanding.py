@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from service.crypto import blind_index
+from service.crypto import blind_indexes
 from service.extensions import db
 from service.models import Campaign, CampaignMember, ChannelBinding, Member
 from service.models.campaign import DISPUTED, OPEN, PENDING, UNREACHABLE
@@ -37,10 +37,10 @@ def disputed(member_id: int) -> list[CampaignMember]:
 
 def members_by_phone(phone: str) -> list[Member]:
     """Return the members whose mobile on record is ``phone`` (a family may share one)."""
-    bidx = blind_index(phone, "mobile")
-    if bidx is None:
+    indexes = blind_indexes(phone, "mobile")
+    if not indexes:
         return []
-    return list(db.session.scalars(select(Member).where(Member.mobile_bidx == bidx)))
+    return list(db.session.scalars(select(Member).where(Member.mobile_bidx.in_(indexes))))
 
 
 def member_for_openid(channel: str, openid: str) -> Member | None:

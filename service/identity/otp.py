@@ -18,11 +18,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from service import throttle
 from service.clock import now_utc
-from service.crypto import blind_index
+from service.crypto import blind_index, blind_indexes
 from service.errors import Conflict, ServiceError
 from service.extensions import db
-from service import throttle
 from service.models import Member, OtpCode
 from service.models.outbox import OTP
 from service.notify import outbox, router
@@ -77,6 +77,11 @@ def _hash(salt: str, code: str) -> str:
     return digest
 
 
+def _hashes(salt: str, code: str) -> list[str]:
+    # A code sent just before the data key was rotated is hashed under the old key.
+    return blind_indexes(f"{salt}:{code}", "otp")
+
+
 def sms_channel() -> str | None:
     """Return the channel codes go out on: the first SMS (or demo console) rung configured."""
     return next((c for c in router.ladder() if c in router.SMS_CHANNELS or c == "console"), None)
@@ -97,13 +102,15 @@ def issue(member: Member, *, purpose: str, context: str) -> Issued:
     if until is not None:
         raise throttle.Throttled(throttle.lock_message(until))
     now = now_utc()
+    # Codes sent before the data key was rotated carry the old key's index of the phone.
+    phone_indexes = blind_indexes(member.mobile, "mobile")
     last = db.session.scalar(select(func.max(OtpCode.created_at))
-                             .where(OtpCode.phone_bidx == member.mobile_bidx))
+                             .where(OtpCode.phone_bidx.in_(phone_indexes)))
     wait = _setting("OTP_RESEND_SECONDS") - (now - last).total_seconds() if last else 0
     if wait > 0:
         raise throttle.Throttled(f"验证码已发送，请{int(wait) + 1}秒后再重新获取")
     sent = db.session.scalar(select(func.count()).select_from(OtpCode).where(
-        OtpCode.phone_bidx == member.mobile_bidx, OtpCode.created_at > now - timedelta(hours=1)))
+        OtpCode.phone_bidx.in_(phone_indexes), OtpCode.created_at > now - timedelta(hours=1)))
     if sent >= _setting("OTP_MAX_PER_HOUR"):
         raise throttle.Throttled("该手机号码一小时内获取验证码次数过多，请稍后再试")
     # A new code replaces any earlier one for the same purpose: only the latest SMS counts.
@@ -143,7 +150,7 @@ def check(member_id: int, *, purpose: str, context: str, code: str) -> Checked:
         OtpCode.used_at.is_(None)).order_by(OtpCode.id.desc()).limit(1))
     if row is None or row.expires_at <= now:
         return Checked(False, "验证码已过期或尚未获取，请重新获取验证码")
-    if not hmac.compare_digest(row.code_hash, _hash(row.salt, entered)):
+    if not any(hmac.compare_digest(row.code_hash, h) for h in _hashes(row.salt, entered)):
         row.attempts += 1
         left = throttle.fail(key, failure_limit())
         if left == 0:

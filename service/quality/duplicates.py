@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from sqlalchemy import func, select, tuple_
 
-from service.crypto import blind_index
+from service.crypto import blind_index, blind_indexes
 from service.extensions import db
 from service.models import Member, Org
 from service.models.member import ACTIVE
@@ -92,10 +92,12 @@ def id_duplicates(tracker: IdTracker, org_names: dict[int, str]
     for index, canonical in by_index.items():
         groups[index] = {h.member_id: h for h in tracker.pending[canonical]}
         masked[index] = mask_id(canonical)
-    for chunk in _chunks(list(by_index)):
+    # While the data key is rotated a member may still carry the old key's index.
+    alias = {alt: index for index, c in by_index.items() for alt in blind_indexes(c, "id_number")}
+    for chunk in _chunks(list(alias)):
         for member in db.session.scalars(select(Member).where(
                 Member.record_status == ACTIVE, Member.id_number_bidx.in_(chunk))):
-            groups[member.id_number_bidx or ""][member.id] = _holder(member)
+            groups[alias[member.id_number_bidx or ""]][member.id] = _holder(member)
     twice = select(Member.id_number_bidx).where(
         Member.record_status == ACTIVE, Member.id_number_bidx.is_not(None)
     ).group_by(Member.id_number_bidx).having(func.count() > 1)

@@ -31,6 +31,23 @@ def unseal(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
     }
 
 
+def reseal(changes: dict[str, list[Any]]) -> dict[str, list[Any]] | None:
+    """Return a stored diff with its personal numbers re-encrypted under the current data key,
+    or None when none of them was still under the old key (see service.key_rotation)."""
+    c, changed = cipher(), False
+    out: dict[str, list[Any]] = {}
+    for k, pair in changes.items():
+        out[k] = list(pair)
+        if k not in SENSITIVE_MEMBER_KEYS:
+            continue
+        for i, v in enumerate(pair):
+            if v:
+                _, token = c.reseal(v, f"{_PURPOSE}.{k}")
+                if token is not None:
+                    out[k][i], changed = token, True
+    return out if changed else None
+
+
 def _seal_value(key: str, value: Any) -> Any:
     if value is None:
         return None

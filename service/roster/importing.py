@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from service.crypto import blind_index
+from service.crypto import blind_index, blind_indexes
 from service.extensions import db
 from service.models import Member, MemberVersion, Org
 from service.records.codes import BRANCH_ORG_TYPES
@@ -114,9 +114,10 @@ def _check_roster(pending: list[Pending], header: SheetHeader, result: ImportRes
     """Refuse people the roster already holds in another branch (重复采集)."""
     keep: list[Pending] = []
     for chunk in _chunks(pending):
-        found = dict(db.session.execute(
+        variants = _variants(chunk)
+        found = {variants[bidx]: name for bidx, name in db.session.execute(
             select(Member.id_number_bidx, Org.name).join(Org, Member.org_id == Org.id)
-            .where(Member.id_number_bidx.in_([p.bidx for p in chunk]))).all())
+            .where(Member.id_number_bidx.in_(list(variants)))).all()}
         for p in chunk:
             other = found.get(p.bidx)
             if other is not None and other != p.record["branch"]:
@@ -141,8 +142,9 @@ def write_members(pending: list[Pending], filename: str, result: ImportResult,
     """
     basis = f"导入 {filename}"
     for chunk in _chunks(pending):
-        existing = {m.id_number_bidx: m for m in db.session.scalars(
-            select(Member).where(Member.id_number_bidx.in_([p.bidx for p in chunk])))}
+        variants = _variants(chunk)
+        existing = {variants[m.id_number_bidx or ""]: m for m in db.session.scalars(
+            select(Member).where(Member.id_number_bidx.in_(list(variants))))}
         new = [p for p in chunk if p.bidx not in existing]
         for p in chunk:
             member = existing.get(p.bidx)
@@ -181,6 +183,13 @@ def _create(new: list[Pending], basis: str) -> list[int]:
                          "changes": history.seal(history.diff({}, after))})
     db.session.execute(insert(MemberVersion), versions)
     return list(ids)
+
+
+def _variants(chunk: list[Pending]) -> dict[str, str]:
+    """Map every index a stored row may hold for these people to the one this import uses
+    (while the data key is rotated a member may still carry the old key's index)."""
+    return {alt: p.bidx for p in chunk
+            for alt in blind_indexes(p.record["id_number"], "id_number")}
 
 
 def _chunks(items: list[Pending]) -> Iterator[list[Pending]]:

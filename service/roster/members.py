@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from service.crypto import blind_index
+from service.crypto import blind_index, blind_indexes
 from service.extensions import db
 from service.models import Member, MemberVersion, Org
 from service.records.fields import MEMBER_FIELDS
@@ -26,7 +26,7 @@ def member_record(member: Member) -> dict[str, Any]:
 def find_by_id_number(id18: str) -> Member | None:
     """Return the member with this normalized 18-character ID number, if any."""
     return db.session.scalar(
-        select(Member).where(Member.id_number_bidx == blind_index(id18, "id_number"))
+        select(Member).where(Member.id_number_bidx.in_(blind_indexes(id18, "id_number")))
     )
 
 

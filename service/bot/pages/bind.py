@@ -60,9 +60,9 @@ def page(token: str) -> str | Response:
 def _done(member_id: int, channel: str, openid: str, repeated: bool) -> str:
     # The person just proved it with the phone on record, in this (WeChat) browser.
     member_session.set_openid(channel, openid)
-    member_session.mark_verified(member_id, "sms_code")
     cms = awaiting(member_id)
     card = db.session.get(Card, cms[0].card_id) if cms else None
+    member_session.mark_verified(member_id, "sms_code", card.id if card is not None else None)
     return render_template("bind/done.html", repeated=repeated,
                            card_path=card_path(card) if card is not None else None)
 

@@ -61,7 +61,7 @@ def card(token: str) -> Any:
 def full(token: str) -> Any:
     """Show the card with the full ID number, once the session proved it is this member."""
     card = _load(token)
-    if verified_member_id() != card.member_id:
+    if verified_member_id(card.id) != card.member_id:
         return redirect(f"{VERIFY_PATH}?next={quote(url_for('.full', token=token))}")
     return _page(card, token, full=True)
 
@@ -74,7 +74,7 @@ def confirm(token: str) -> Any:
     if not consent.has_consented(member_id) and request.form.get("consent") != "yes":
         return _page(card, token, status=400,
                      error="请先阅读上方说明，勾选“我已阅读并同意”后再点确认")
-    identity = _identity(member_id)
+    identity = _identity(card_id, member_id)
     try:
         run_unit(lambda: workflow.confirm(
             card_id, member_id, channel="web", identity=identity, ip=request.remote_addr,
@@ -101,7 +101,7 @@ def dispute(token: str) -> Any:
     if errors:
         return _dispute_form(card, token, items, errors=errors), 400
     card_id, member_id = card.id, card.member_id
-    identity = _identity(member_id)
+    identity = _identity(card_id, member_id)
     try:
         run_unit(lambda: corrections.dispute(
             card_id, member_id, proposed=proposed, note=note, channel="web", identity=identity,
@@ -160,10 +160,10 @@ def _expired() -> tuple[str, int]:
     return render_template("member/notice.html", kind="warn", title="链接已过期"), 410
 
 
-def _identity(member_id: int) -> str:
+def _identity(card_id: int, member_id: int) -> str:
     """Return how the person acting was identified: the session's proof, else the link."""
-    if verified_member_id() == member_id:
-        return verified_how() or "signed_link"
+    if verified_member_id(card_id) == member_id:
+        return verified_how(card_id) or "signed_link"
     return "signed_link"
 
 
@@ -209,7 +209,7 @@ def _page(
         run_unit(lambda: audit.record(
             "member.view_full_id", actor=f"member:{member_id}", target_type="member",
             target_id=member_id, ip=request.remote_addr, user_agent=request.user_agent.string,
-            card_id=card.id, how=verified_how(), page="card"))
+            card_id=card.id, how=verified_how(card.id), page="card"))
     return render_template(
         "member/card.html", token=token, name=items["name"], campaign=campaign,
         rows=card_view.rows(items, full=full), full=full, error=error,

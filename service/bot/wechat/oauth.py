@@ -73,11 +73,12 @@ def callback() -> str | Response:
             return redirect(next_path)
         return render_template("bind/oauth_result.html", bound=False,
                                account=current_app.config["WECHAT_OA_NAME"])
-    member_session.mark_verified(member.id, "bound_openid")
-    if next_path:
-        return redirect(next_path)
     cms = awaiting(member.id)
     card = db.session.get(Card, cms[0].card_id) if cms else None
+    # The proof shows the full ID on the card waiting for the member (see member_session).
+    member_session.mark_verified(member.id, "bound_openid", card.id if card is not None else None)
+    if next_path:
+        return redirect(next_path)
     if card is not None:
         return redirect(card_path(card))
     return render_template("bind/oauth_result.html", bound=True, member=member,
