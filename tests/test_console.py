@@ -8,18 +8,25 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from service.campaign.campaigns import start_campaign
 from service.campaign.notices import post
-from service.unit_of_work import run_unit
 from service.clock import today_local
 from service.extensions import db
 from service.notify.dispatch import drain
+from service.unit_of_work import run_unit
 from tests.factories import make_member, make_org
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = (("张建国", "李秀英"), ("王建华", "赵丽"))  # branch 1, branch 2
+
+
+@pytest.fixture
+def app(make_app: Any) -> Flask:
+    """The console page exists only in demo mode."""
+    return make_app(DEMO=True)
 
 
 def _world(app: Flask) -> list[int]:
@@ -71,7 +78,7 @@ def test_the_name_filter_matches_part_of_a_name(app: Flask) -> None:
 
 
 def test_message_links_follow_the_configured_address(make_app: Any) -> None:
-    app = make_app(PUBLIC_BASE_URL="http://127.0.0.1:8080")
+    app = make_app(PUBLIC_BASE_URL="http://127.0.0.1:8080", DEMO=True)
     _world(app)
     page = _page(app)
     assert page.count("详情：http://127.0.0.1:8080/s/") == 4

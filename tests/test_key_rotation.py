@@ -13,12 +13,12 @@ from cryptography.exceptions import InvalidTag
 from flask import Flask
 
 from service import key_rotation
-from service.bot import otp
 from service.campaign import corrections
 from service.campaign.cards import card_content
 from service.campaign.outstanding import members_by_phone
 from service.crypto import FieldCipher, blind_index, cipher
 from service.extensions import db
+from service.identity import otp
 from service.keys import decode_data_key
 from service.models import Card, CorrectionRequest, InboxMessage, Member, MemberVersion, Org
 from service.models.inbox import SMS_ALIYUN

@@ -25,10 +25,10 @@ def _verify(app: Flask, client: Any, token: str, member_id: int) -> None:
     next_path = f"/m/{token}/full"
     page = client.get(f"/verify?next={quote(next_path)}")
     csrf = csrf_of(page.data)
-    client.post("/verify", data={"csrf": csrf, "next": next_path, "action": "send"})
+    client.post("/verify", data={"csrf_token": csrf, "next": next_path, "action": "send"})
     with app.app_context():
         code = last_code(member_id)
-    done = client.post("/verify", data={"csrf": csrf, "next": next_path, "action": "check",
+    done = client.post("/verify", data={"csrf_token": csrf, "next": next_path, "action": "check",
                                         "code": code})
     assert done.status_code == 302 and done.headers["Location"] == next_path
 
@@ -120,7 +120,7 @@ def test_verify_refuses_an_expired_card_link_and_sends_no_code(app: Flask) -> No
         assert page.status_code == 410 and "链接已过期" in text(page)
         assert "验证码" not in text(page)
     fresh = client.get(f"/verify?next={quote(f'/m/{c.token}')}")  # a form token to post with
-    sent = client.post("/verify", data={"csrf": csrf_of(fresh.data), "next": f"/m/{old}",
+    sent = client.post("/verify", data={"csrf_token": csrf_of(fresh.data), "next": f"/m/{old}",
                                         "action": "send"})
     assert sent.status_code == 410 and "链接已过期" in text(sent)
     with app.app_context():
@@ -136,7 +136,7 @@ def test_verify_refuses_an_expired_short_link_and_sends_no_code(app: Flask) -> N
     page = client.get(f"/verify?next=/s/{c.slug}")
     assert page.status_code == 410 and "链接已过期" in text(page)
     fresh = client.get(f"/verify?next={quote(f'/m/{c.token}')}")
-    sent = client.post("/verify", data={"csrf": csrf_of(fresh.data), "next": f"/s/{c.slug}",
+    sent = client.post("/verify", data={"csrf_token": csrf_of(fresh.data), "next": f"/s/{c.slug}",
                                         "action": "send"})
     assert sent.status_code == 410
     with app.app_context():
