@@ -6,13 +6,15 @@ to start without keys in production).
 
 from __future__ import annotations
 
+from functools import partial
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from service import key_rotation
-from service.extensions import db
 from service.keys import KEY_COMMAND
+from service.unit_of_work import run_unit
 
 group = AppGroup("keys", help=f"密钥：数据密钥轮换（生成新密钥请用 {KEY_COMMAND}）。")
 
@@ -59,10 +61,9 @@ def _pass(size: int, *, write: bool) -> tuple[int, int]:
         total, after, seen, found, bad = step.total(), 0, 0, 0, []
         while True:
             try:
-                batch = step.run(after, size, write)
-                db.session.commit()  # one transaction per batch: an interruption loses one
+                # One transaction per batch: an interruption loses one batch at most.
+                batch = run_unit(partial(step.run, after, size, write))
             except key_rotation.RotationConflict as exc:
-                db.session.rollback()
                 raise click.ClickException(
                     f"{step.label} id={exc.row_id} 的新索引与另一行相同：轮换期间可能重复录入了"
                     "同一身份证号。请先在“回头看”中处理重复记录，再运行本命令") from exc
