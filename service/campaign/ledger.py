@@ -22,6 +22,7 @@ from service.campaign import blobs
 from service.campaign.canonical import canonical_json, sha256_hex
 from service.clock import now_utc
 from service.extensions import db
+from service.labels import EVIDENCE_KIND_LABELS
 from service.models import Attachment, Card, EvidenceEntry, EvidenceHead
 from service.models.evidence import GENESIS_HASH
 
@@ -39,11 +40,7 @@ PROXY_CONFIRMED = "proxy_confirmed"
 ATTACHMENT = "attachment"
 BINDING = "binding"
 CONSENT = "consent"
-KIND_LABELS = {
-    CARD_ISSUED: "生成确认卡", CARD_SENT: "发送确认卡", DELIVERED: "送达", OPENED: "打开",
-    CONFIRMED: "本人确认", DISPUTED: "提出修改", PROXY_CONFIRMED: "代为确认",
-    ATTACHMENT: "补充附件", BINDING: "绑定身份", CONSENT: "同意电子确认",
-}
+KIND_LABELS = EVIDENCE_KIND_LABELS
 
 
 def evidence_id(seq: int) -> str:

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from service.campaign.campaigns import find_campaign, progress, start_campaign
+from service.campaign.readiness import any_campaign, next_step, roster_counts
 from service.campaign.transaction import run_unit
 from service.clock import today_local
 from service.errors import ServiceError
@@ -58,6 +59,8 @@ def status(org_name: str | None, campaign_id: int | None, as_json: bool) -> None
     """Show counts per state; with --json also each member's state keyed by a masked ID."""
     try:
         org = find_org(org_name) if org_name else None
+        if campaign_id is None and not any_campaign():
+            raise ServiceError(next_step(*roster_counts(org), can_start=True))
         campaign = find_campaign(campaign_id, org)
     except ServiceError as exc:
         raise click.ClickException(exc.message) from exc

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from service.campaign.transaction import run_unit
 from service.clock import format_local
 from service.extensions import db
+from service.labels import MESSAGE_KIND_LABELS, PROVIDER_LABELS
 from service.models import Member, OutboxMessage
 from service.models.outbox import DEAD, STATE_LABELS
 from service.notify import outbox_admin
@@ -23,9 +24,8 @@ from service.records.phones import mask_phone
 
 group = AppGroup("outbox", help="消息发送队列。")
 DEAD_SHOWN = 20
-CHANNEL_LABELS = {"console": "演示控制台", "sms_aliyun": "阿里云短信", "sms_tencent": "腾讯云短信",
-                  "wechat_oa": "微信公众号", "wechat_mp": "微信小程序"}
-KIND_LABELS = {"card": "确认卡", "reminder": "提醒", "notice": "通知"}
+CHANNEL_LABELS = PROVIDER_LABELS
+KIND_LABELS = MESSAGE_KIND_LABELS
 
 
 @group.command("drain")
