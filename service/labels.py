@@ -93,7 +93,7 @@ AUDIT_DETAIL_LABELS = {
     "request_id": "修改申请", "result": "结果", "role": "角色", "run": "验收抽查",
     "scope": "范围", "score": "得分", "seed": "随机种子", "sessions_ended": "结束的登录会话",
     "to_state": "新状态", "updated": "更新", "username": "用户名", "warnings": "警告",
-    "wechat": "微信二维码",
+    "wechat": "微信二维码", **{k: MEMBER_LABELS[k] for k in SENSITIVE_MEMBER_KEYS},
 }
 # Detail values that are codes themselves, by detail key.
 _VALUE_LABELS: dict[str, Mapping[str, str]] = {

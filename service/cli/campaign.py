@@ -60,7 +60,8 @@ def status(org_name: str | None, campaign_id: int | None, as_json: bool) -> None
     try:
         org = find_org(org_name) if org_name else None
         if campaign_id is None and not any_campaign():
-            raise ServiceError(next_step(*roster_counts(org), can_start=True))
+            raise ServiceError("没有找到信息确认工作。" + next_step(*roster_counts(org),
+                                                              can_start=True))
         campaign = find_campaign(campaign_id, org)
     except ServiceError as exc:
         raise click.ClickException(exc.message) from exc
