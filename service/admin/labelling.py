@@ -10,7 +10,11 @@ from flask import Flask
 from service import labels
 from service.extensions import db
 from service.models import AdminUser
+from service.records import codes, divisions
 from service.records.fields import MEMBER_LABELS
+
+_CODE_TABLES = {"ethnicity": codes.ETHNICITIES, "education": codes.EDUCATION, "job": codes.JOBS,
+                "org_type": codes.ORG_TYPES, "unit_type": codes.UNIT_TYPES}
 
 
 def actor_name(actor: str | None) -> str:
@@ -30,6 +34,16 @@ def field_labels(keys: Any) -> str:
     return "、".join(labels.label(MEMBER_LABELS, k) for k in keys or ())
 
 
+def coded(value: Any, table: str) -> str:
+    """Show a code of one of the official code tables as "名称（代码）"."""
+    if value is None or value == "":
+        return ""
+    if table == "flow_to":  # a division code; its full name says it all
+        return divisions.name_of(str(value)) or str(value)
+    name = _CODE_TABLES[table].name_of(str(value))
+    return f"{name}（{value}）" if name else str(value)
+
+
 def init_app(app: Flask) -> None:
     """Register one filter per kind of code."""
     tables = {
@@ -44,3 +58,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["actor"] = actor_name
     app.jinja_env.filters["field_labels"] = field_labels
     app.jinja_env.filters["audit_details"] = labels.detail_items
+    app.jinja_env.filters["coded"] = coded
