@@ -1,10 +1,10 @@
-"""The landing page and a health check."""
+"""The landing page, the site icon and a health check."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 from sqlalchemy import func, select, text
 
 from service.extensions import db
@@ -28,6 +28,13 @@ def index() -> str:
         )
         counts.append((root, org_count, member_count))
     return render_template("home.html", counts=counts)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Any:
+    """Serve the site icon where browsers ask for it whatever the page links."""
+    assert current_app.static_folder is not None
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=7 * 86400)
 
 
 @bp.get("/healthz")
