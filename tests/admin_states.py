@@ -34,6 +34,8 @@ from tests.factories import make_member, make_org
 # In the order a committee reaches them.
 STATES = ("empty", "orgs", "roster", "draft", "open", "closed", "two")
 MISSING = 987_654  # an id no row has in any state
+DISPLAY_NAMES = {"org_department": "王组织", "committee_admin": "李党委",
+                 "branch_admin": "张支部", "collector": "赵采集"}
 URL_KEYS = ("org_id", "member_id", "campaign_id", "request_id", "task_id", "job_id", "run_id",
             "item_id", "inbox_id")
 
@@ -68,7 +70,7 @@ def build_state(app: Flask, name: str) -> State:
             home.update(branch_admin=branches[0], collector=branches[0])
         for role in ROLE_NAMES:
             user = make_user(role, home[role], username=f"{role}-{name}",
-                             display_name=f"状态{role}")
+                             display_name=DISPLAY_NAMES[role])
             state.users[role], state.usernames[role] = user.id, user.username
         if name in ("empty", "orgs"):
             db.session.commit()
