@@ -29,7 +29,8 @@ from tests.test_admin_states import build_url, get_rules
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 # On an office screen every navigation entry shows at once (a phone scrolls the strip).
-NAV_SCROLLS = "(n => !!n && n.scrollWidth > n.clientWidth + 1)(document.querySelector('header nav'))"
+NAV_SCROLLS = ("(n => !!n && n.scrollWidth > n.clientWidth + 1)"
+               "(document.querySelector('header nav'))")
 
 
 def _pages(app: Flask, state: Any) -> list[tuple[str, str]]:
