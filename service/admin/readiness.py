@@ -4,7 +4,6 @@ what is missing and what to do next (a Jinja global, shown by ``admin/_missing_w
 from __future__ import annotations
 
 from flask import Flask
-from sqlalchemy import select
 
 from service.admin import scope
 from service.campaign.readiness import next_step, roster_counts
@@ -19,8 +18,7 @@ def missing_work(user: AdminUser | None) -> str | None:
     """Return the note when no campaign covers the user's scope, else None."""
     if user is None:
         return None
-    campaigns = scope.campaign_query(user).with_only_columns(Campaign.id).limit(1)
-    if db.session.scalar(select(campaigns.subquery())) is not None:
+    if db.session.scalar(scope.campaign_query(user).with_only_columns(Campaign.id).limit(1)):
         return None
     orgs, members = roster_counts(None if scope.sees_everything(user) else user.org)
     return next_step(orgs, members, can_start=user.role in _STARTERS)
