@@ -10,6 +10,7 @@ add the parameter there, and a row of its kind to the states that have one.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,16 @@ def test_cli_in_the_empty_states(app: Flask, tmp_path: Path, name: str) -> None:
         assert result.exit_code == 0 and "数据质量核查" in result.output, (args, result.output)
     report = json.loads(_run(app, "quality", "report", "--json").output)
     assert report["total"]["members"] == (6 if name == "roster" else 0)
+    # The other read-only commands: done, or refused in Chinese (never a traceback).
+    branch = state.root_name if name == "empty" else "中共状态测试第1支部委员会"
+    for args in (("forms", "org", "--org", state.root_name, "-o", str(tmp_path / "o.pdf")),
+                 ("forms", "branch", "--org", branch, "-o", str(tmp_path / "b.pdf")),
+                 ("evidence", "export", "--org", state.root_name, "-o", str(tmp_path / "e.zip")),
+                 ("evidence", "verify"), ("qr", "poster", "--org", branch, "-o",
+                                          str(tmp_path / "p.pdf")),
+                 ("outbox", "status"), ("reminders", "calls")):
+        result = _run(app, *args)
+        assert result.exit_code == 0 or re.search("[\u4e00-\u9fff]", result.output), args
     # No campaign yet: an error, said in Chinese with the way forward.
     for args in (("campaign", "status"), ("campaign", "status", "--json")):
         result = _run(app, *args)
