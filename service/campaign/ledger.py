@@ -22,7 +22,6 @@ from service.campaign import blobs
 from service.campaign.canonical import canonical_json, sha256_hex
 from service.clock import now_utc
 from service.extensions import db
-from service.labels import EVIDENCE_KIND_LABELS
 from service.models import Attachment, Card, EvidenceEntry, EvidenceHead
 from service.models.evidence import GENESIS_HASH
 
@@ -30,6 +29,7 @@ ENTRY_VERSION = 1
 HEAD_ID = 1
 
 # DESIGN §3 kinds, plus card_issued so the chain holds the hash of every card put to a member.
+# Their Chinese names are in service.labels.
 CARD_ISSUED = "card_issued"
 CARD_SENT = "card_sent"
 DELIVERED = "delivered"
@@ -40,7 +40,6 @@ PROXY_CONFIRMED = "proxy_confirmed"
 ATTACHMENT = "attachment"
 BINDING = "binding"
 CONSENT = "consent"
-KIND_LABELS = EVIDENCE_KIND_LABELS
 
 
 def evidence_id(seq: int) -> str:
