@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
+from flask import Blueprint, Response, current_app, jsonify, render_template
 from sqlalchemy import func, select, text
 
 from service.extensions import db
@@ -31,10 +32,25 @@ def index() -> str:
 
 
 @bp.get("/favicon.ico")
-def favicon() -> Any:
+def favicon() -> Response:
     """Serve the site icon where browsers ask for it whatever the page links."""
+    return _icon("favicon.ico", "image/vnd.microsoft.icon")
+
+
+@bp.get("/favicon.svg")
+def favicon_svg() -> Response:
+    """Serve the site icon as SVG (sharp at any size) for browsers that take it."""
+    return _icon("favicon.svg", "image/svg+xml")
+
+
+def _icon(name: str, mimetype: str) -> Response:
+    # Read whole, not streamed from an open file: browsers drop the icon request when the page
+    # moves on, and a server that then skips closing the response would leak the file.
     assert current_app.static_folder is not None
-    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=7 * 86400)
+    response = Response(Path(current_app.static_folder, name).read_bytes(), mimetype=mimetype)
+    response.cache_control.public = True
+    response.cache_control.max_age = 7 * 86400
+    return response
 
 
 @bp.get("/healthz")

@@ -8,22 +8,17 @@ Screenshots: build/screenshots/admin-<width>-<state>-<page>.png.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 
+from tests.admin_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.admin_browser import sign_in as form_sign_in
 from tests.admin_helpers import PASSWORD, ROLE_NAMES
 from tests.admin_states import build_state
-from tests.browser_helpers import (
-    browser,  # noqa: F401 - the session's Chromium (a fixture)
-    fits_width,
-    live_server,
-    new_page,
-    requires_chromium,
-    shot,
-)
+from tests.browser_helpers import fits_width, live_server, new_page, requires_chromium, shot
 from tests.test_admin_states import build_url, get_rules
 
 PHONE = {"width": 390, "height": 844}
@@ -31,6 +26,20 @@ DESKTOP = {"width": 1366, "height": 900}
 # On an office screen every navigation entry shows at once (a phone scrolls the strip).
 NAV_SCROLLS = ("(n => !!n && n.scrollWidth > n.clientWidth + 1)"
                "(document.querySelector('header nav'))")
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    """A Chromium of this test's own, closed after it, as the other admin browser tests do
+    (Playwright's sync API allows one running instance at a time)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def _pages(app: Flask, state: Any) -> list[tuple[str, str]]:
@@ -47,8 +56,7 @@ def _pages(app: Flask, state: Any) -> list[tuple[str, str]]:
 @requires_chromium
 @pytest.mark.browser
 @pytest.mark.parametrize("name", ("empty", "two"))
-def test_no_admin_page_scrolls_sideways(app: Flask, browser: Any, name: str  # noqa: F811
-                                        ) -> None:
+def test_no_admin_page_scrolls_sideways(app: Flask, chromium: Any, name: str) -> None:
     state = build_state(app, name)
     pages = _pages(app, state)
     too_wide = []
@@ -56,7 +64,7 @@ def test_no_admin_page_scrolls_sideways(app: Flask, browser: Any, name: str  # n
     with live_server(app) as base:
         for viewport, mobile in ((PHONE, True), (DESKTOP, False)):
             for role in ROLE_NAMES:
-                with new_page(browser, base, viewport=viewport, mobile=mobile) as page:
+                with new_page(chromium, base, viewport=viewport, mobile=mobile) as page:
                     form_sign_in(page, base, state.usernames[role], PASSWORD)
                     for page_name, url in pages:
                         response = page.goto(base + url)
