@@ -1,10 +1,11 @@
-"""The landing page and a health check."""
+"""The landing page, the site icon and a health check."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template
 from sqlalchemy import func, select, text
 
 from service.extensions import db
@@ -28,6 +29,28 @@ def index() -> str:
         )
         counts.append((root, org_count, member_count))
     return render_template("home.html", counts=counts)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Serve the site icon where browsers ask for it whatever the page links."""
+    return _icon("favicon.ico", "image/vnd.microsoft.icon")
+
+
+@bp.get("/favicon.svg")
+def favicon_svg() -> Response:
+    """Serve the site icon as SVG (sharp at any size) for browsers that take it."""
+    return _icon("favicon.svg", "image/svg+xml")
+
+
+def _icon(name: str, mimetype: str) -> Response:
+    # Read whole, not streamed from an open file: browsers drop the icon request when the page
+    # moves on, and a server that then skips closing the response would leak the file.
+    assert current_app.static_folder is not None
+    response = Response(Path(current_app.static_folder, name).read_bytes(), mimetype=mimetype)
+    response.cache_control.public = True
+    response.cache_control.max_age = 7 * 86400
+    return response
 
 
 @bp.get("/healthz")

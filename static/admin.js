@@ -12,6 +12,11 @@
       for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = true; }
     }, 0);
   });
+  // On a phone the navigation is a strip that scrolls sideways: show the current page's entry.
+  var current = document.querySelector("header.bar nav a.on");
+  if (current && current.parentNode.scrollWidth > current.parentNode.clientWidth) {
+    current.parentNode.scrollLeft = current.offsetLeft - 12;
+  }
   // "Select all" checkbox of bulk lists.
   document.addEventListener("change", function (event) {
     var box = event.target;

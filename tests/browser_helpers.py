@@ -110,6 +110,10 @@ def shot(page: Any, name: str) -> Path:
 
 
 def fits_width(page: Any) -> bool:
-    """Return whether the page needs no sideways scrolling at its viewport width."""
-    return bool(page.evaluate(
-        "document.documentElement.scrollWidth <= window.innerWidth + 1"))
+    """Return whether the page needs no sideways scrolling at its viewport width.
+
+    Compared with the width the page was opened at: a phone browser zooms a page that is too
+    wide out to show all of it, and ``innerWidth`` then grows with the page.
+    """
+    return bool(page.evaluate("document.documentElement.scrollWidth")
+                <= page.viewport_size["width"] + 1)

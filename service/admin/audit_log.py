@@ -18,6 +18,7 @@ from service.admin.auth import login_required, signed_in_user
 from service.admin.downloads import add_filters
 from service.errors import ServiceError
 from service.extensions import db
+from service.labels import TARGET_TYPE_LABELS
 from service.models import AdminUser, AuditLog, Member, Org
 
 bp = Blueprint("admin_audit", __name__, url_prefix="/admin")
@@ -122,7 +123,8 @@ def index() -> str:
     actions = db.session.scalars(select(AuditLog.action).where(visible(user)).distinct()
                                  .order_by(AuditLog.action)).all()
     return render_template("admin/audit.html", entries=entries, filters=filters, page=page,
-                           more=more, actions=actions, names=_names(entries))
+                           more=more, actions=actions, names=_names(entries),
+                           target_types=TARGET_TYPE_LABELS)
 
 
 @bp.get("/api/audit")

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app, request
 from sqlalchemy import ColumnElement, func, literal_column, select
 
-from service.admin import scope
+from service.admin import labelling, readiness, scope
 from service.clock import format_local
 from service.extensions import db
 from service.models import AdminUser, Campaign, Org
@@ -87,3 +87,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mask_id"] = lambda v: mask_id(v) if v else ""
     app.jinja_env.filters["mask_phone"] = lambda v: mask_phone(v) if v else ""
     app.jinja_env.globals["state_labels"] = STATE_LABELS
+    labelling.init_app(app)
+    readiness.init_app(app)

@@ -60,7 +60,7 @@ def _page(request_id: int, error: str | None = None, status: int = 200) -> Any:
                      "current_text": masked(key, item["current"]) if sensitive
                      else text_of(key, item["current"]),
                      "proposed_text": masked(key, item["proposed"]) if sensitive
-                     else item["proposed"],
+                     else text_of(key, item["proposed"]),
                      "value": request.form.get(f"v_{key}", item["proposed"]) if not sensitive
                      else ""})
     member = db.session.get(Member, req.member_id)

@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, null, or_, select
 
 from service.admin import scope
 from service.admin.auth import Requester, login_required, requester, signed_in_user
@@ -81,7 +81,7 @@ def index() -> str:
 
 
 def _state_column(campaign: Campaign | None) -> Any:
-    return CampaignMember.state if campaign is not None else func.null().label("state")
+    return CampaignMember.state if campaign is not None else null().label("state")
 
 
 def _filters(user: AdminUser, campaign: Campaign | None, org: Org | None, state: str,
@@ -155,7 +155,7 @@ def _detail_page(member_id: int, reveal: frozenset[str]) -> str:
         "admin/member.html", member=member, rows=display_rows(record, reveal),
         memberships=memberships, versions=_versions(member), cards=cards,
         entries=[(e, json.loads(e.body).get("data", {})) for e in reversed(entries)],
-        attachments=attachments, kind_labels=ledger.KIND_LABELS, evidence_id=ledger.evidence_id,
+        attachments=attachments, evidence_id=ledger.evidence_id,
         revealed="id_number" in reveal, draft=DRAFT,
         can={a: scope.can(user, a) for a in ("edit_member", "submit", "view_full_id",
                                             "proxy_confirm")},

@@ -28,6 +28,7 @@ from service.errors import Forbidden, NotFound, ServiceError
 from service.evidence import consent, ledger
 from service.evidence.canonical import sha256_hex
 from service.extensions import db
+from service.labels import PROXY_METHOD_LABELS
 from service.models import Attachment, Campaign, CampaignMember, Card, EvidenceEntry, Member
 from service.models.campaign import (
     CONFIRMED,
@@ -44,7 +45,7 @@ from service.models.correction import WITHDRAWN, CorrectionRequest
 from service.models.member import MemberVersion
 from service.roster.members import update_member
 
-PROXY_METHODS = {"phone": "电话", "sms": "短信", "wechat": "微信", "paper": "纸质采集表签字"}
+PROXY_METHODS = PROXY_METHOD_LABELS
 
 
 @dataclass(frozen=True)

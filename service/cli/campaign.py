@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from service.campaign.campaigns import find_campaign, progress, start_campaign
+from service.campaign.readiness import any_campaign, next_step, roster_counts
 from service.clock import today_local
 from service.errors import ServiceError
 from service.extensions import db
@@ -60,6 +61,9 @@ def status(org_name: str | None, campaign_id: int | None, as_json: bool) -> None
     """Show counts per state; with --json also each member's state keyed by a masked ID."""
     try:
         org = find_org(org_name) if org_name else None
+        if campaign_id is None and not any_campaign():
+            raise ServiceError("没有找到信息确认工作。" + next_step(*roster_counts(org),
+                                                              can_start=True))
         campaign = find_campaign(campaign_id, org)
     except ServiceError as exc:
         raise click.ClickException(exc.message) from exc

@@ -85,3 +85,6 @@ def export_members(output: Path, org_name: str | None, password: str | None) -> 
                      target_id=scope.id if scope else None, count=count,
                      encrypted=bool(password)))
     click.echo(f"已导出 {count} 名党员到 {output}" + ("（已加密）" if password else ""))
+    if not count:
+        click.echo("名册中还没有党员：请先用 flask members import "
+                   "导入《党员基本信息汇总表》（附件4）。")

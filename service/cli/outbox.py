@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from service.clock import format_local
 from service.extensions import db
+from service.labels import MESSAGE_KIND_LABELS, PROVIDER_LABELS
 from service.models import Member, OutboxMessage
 from service.models.outbox import DEAD, STATE_LABELS
 from service.notify import outbox_admin
@@ -23,9 +24,6 @@ from service.unit_of_work import run_unit
 
 group = AppGroup("outbox", help="消息发送队列。")
 DEAD_SHOWN = 20
-CHANNEL_LABELS = {"console": "演示控制台", "sms_aliyun": "阿里云短信", "sms_tencent": "腾讯云短信",
-                  "wechat_oa": "微信公众号", "wechat_mp": "微信小程序"}
-KIND_LABELS = {"card": "确认卡", "reminder": "提醒", "notice": "通知"}
 
 
 @group.command("drain")
@@ -76,7 +74,7 @@ def status(limit: int) -> None:
         member = members.get(row.member_id or 0)
         who = (f"{member.name}（手机 {mask_phone(member.mobile) if member.mobile else '未登记'}）"
                if member else "管理员")
-        click.echo(f"  #{row.id} {KIND_LABELS.get(row.kind, row.kind)} 发给 {who}，"
+        click.echo(f"  #{row.id} {MESSAGE_KIND_LABELS.get(row.kind, row.kind)} 发给 {who}，"
                    f"经{channel_label(row.channel)}，已尝试 {row.attempts} 次，"
                    f"最后于 {format_local(row.updated_at)}：{row.last_error or '原因未记录'}")
     click.echo("排除原因后，可用 flask outbox retry-dead [--id 编号] 重新发送。")
@@ -102,4 +100,4 @@ def retry_dead(row_ids: tuple[int, ...], actor: str) -> None:
 
 def channel_label(name: str) -> str:
     """Return a channel's name as admins read it."""
-    return CHANNEL_LABELS.get(name, name)
+    return PROVIDER_LABELS.get(name, name)

@@ -10,14 +10,11 @@ from sqlalchemy import select
 from service.clock import format_local
 from service.evidence import ledger
 from service.extensions import db
+from service.labels import CHANNEL_LABELS, PROXY_METHOD_LABELS
 from service.models import CampaignMember, EvidenceEntry
 from service.models.campaign import SETTLED_STATES
 
-CHANNEL_LABELS = {
-    "wechat": "微信", "miniprogram": "微信小程序", "sms": "短信", "web": "网页链接",
-    "console": "演示通道",
-}
-METHOD_LABELS = {"phone": "电话", "sms": "短信", "wechat": "微信", "paper": "纸质采集表签字"}
+METHOD_LABELS = PROXY_METHOD_LABELS
 
 
 def signature_note(member_id: int) -> dict[str, str] | None:

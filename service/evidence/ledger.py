@@ -29,6 +29,7 @@ ENTRY_VERSION = 1
 HEAD_ID = 1
 
 # DESIGN §3 kinds, plus card_issued so the chain holds the hash of every card put to a member.
+# Their Chinese names are in service.labels.
 CARD_ISSUED = "card_issued"
 CARD_SENT = "card_sent"
 DELIVERED = "delivered"
@@ -39,11 +40,6 @@ PROXY_CONFIRMED = "proxy_confirmed"
 ATTACHMENT = "attachment"
 BINDING = "binding"
 CONSENT = "consent"
-KIND_LABELS = {
-    CARD_ISSUED: "生成确认卡", CARD_SENT: "发送确认卡", DELIVERED: "送达", OPENED: "打开",
-    CONFIRMED: "本人确认", DISPUTED: "提出修改", PROXY_CONFIRMED: "代为确认",
-    ATTACHMENT: "补充附件", BINDING: "绑定身份", CONSENT: "同意电子确认",
-}
 
 
 def evidence_id(seq: int) -> str:
