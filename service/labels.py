@@ -65,6 +65,7 @@ AUDIT_ACTION_LABELS = {
     "import.upload": "上传导入文件", "import.members": "导入党员名册（附件4）",
     "import.orgs": "导入党组织名册（附件3）", "import.error_report": "下载导入错误报告",
     "members.import": "导入党员名册（附件4）", "orgs.import": "导入党组织名册（附件3）",
+    "calendar.import": "导入节假日安排",
     "members.export": "导出党员名册（附件4）", "orgs.export": "导出党组织名册（附件3）",
     "export.form": "打印采集表", "export.binding_poster": "打印绑定二维码海报",
     "export.binding_qr": "生成党员绑定二维码", "evidence.export": "导出证据包",

@@ -22,12 +22,12 @@ from datetime import timedelta
 from flask import Flask
 
 from service.campaign.campaigns import start_campaign
-from service.campaign.transaction import run_unit
 from service.clock import today_local
 from service.extensions import db
 from service.models import Campaign, ImportJob, InboxMessage, Member, Org
 from service.models.campaign import CLOSED
 from service.review.sampling import draw_run
+from service.unit_of_work import run_unit
 from tests.admin_helpers import ROLE_NAMES, call_task, dispute, make_user
 from tests.factories import make_member, make_org
 

@@ -15,13 +15,14 @@ import pytest
 from flask import Flask
 
 from service import labels
-from service.campaign import ledger, workflow
+from service.campaign import workflow
 from service.campaign.states import membership
-from service.campaign.transaction import run_unit
+from service.evidence import ledger
 from service.extensions import db
 from service.models import AdminUser, Card
 from service.models.inbox import SMS_ALIYUN, SMS_TENCENT, WECHAT_MP, WECHAT_OA
 from service.notify.router import SMS_CHANNELS, WECHAT_CHANNELS
+from service.unit_of_work import run_unit
 from tests.admin_helpers import World, dispute, make_world, post, sign_in
 
 SERVICE = Path(__file__).resolve().parent.parent / "service"
