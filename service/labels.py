@@ -75,13 +75,15 @@ AUDIT_ACTION_LABELS = {
     "outbox.retry_dead": "重新发送失败的消息", "demo.seed": "生成演示数据",
 }
 TARGET_TYPE_LABELS = {
-    "admin_user": "账号", "call_task": "电话联系任务", "campaign": "信息确认工作",
+    "admin_user": "账号", "calendar": "节假日安排", "call_task": "电话联系任务", "campaign": "信息确认工作",
     "campaign_member": "党员确认记录", "correction_request": "修改申请", "file": "文件",
     "import_job": "导入任务", "inbox_message": "党员回复", "member": "党员", "org": "党组织",
     "outbox_message": "消息", "sampling_item": "抽查记录", "sampling_run": "验收抽查",
 }
 AUDIT_DETAIL_LABELS = {
-    "accounts": "账号数", "answer": "识别为", "at": "时间", "basis": "依据", "branches": "党组织数",
+    "accounts": "账号数", "added": "新增天数", "days": "天数", "replaced": "更新天数",
+    "unchanged": "未变天数", "years": "年份", "source": "来源文件",
+    "answer": "识别为", "at": "时间", "basis": "依据", "branches": "党组织数",
     "bytes": "文件大小（字节）", "call_task_id": "电话联系任务", "campaign_id": "信息确认工作",
     "card_id": "确认卡", "category": "问题类别", "channel": "渠道", "count": "条数",
     "created": "新增", "deadline": "截止日期", "encrypted": "加密", "entries": "证据条数",
