@@ -30,7 +30,7 @@ class FieldCipher:
         self._index_key = _derive(master_key, b"member-confirm blind index v1")
 
     def encrypt(self, plaintext: str, purpose: str) -> str:
-        """Encrypt ``plaintext``; ``purpose`` is bound in so a value cannot move to another column."""
+        """Encrypt ``plaintext``; ``purpose`` is bound in: a value cannot move to another column."""
         nonce = os.urandom(12)
         sealed = self._aead.encrypt(nonce, plaintext.encode(), purpose.encode())
         return _PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from service.clock import now_utc
 from service.extensions import db
 from service.models import AdminSession, AdminUser, AuditLog
-from tests.admin_helpers import PASSWORD, csrf, login, make_world, post, sign_in
+from testkit.admin import PASSWORD, csrf, login, make_world, post, sign_in
 
 
 def _audit(app, action):

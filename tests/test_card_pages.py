@@ -15,6 +15,7 @@ from service.models import Campaign, Card
 from service.models.campaign import CLOSED, CONFIRMED, PENDING
 from service.records.idcard import mask_id
 from service.records.phones import mask_phone
+from testkit.workflow import yesterday
 from tests.card_page_helpers import (
     audits,
     carded,
@@ -25,7 +26,6 @@ from tests.card_page_helpers import (
     expired_token,
     redirects_to_card,
 )
-from tests.workflow_helpers import yesterday
 
 UA = {"User-Agent": "Mozilla/5.0 (Linux; Android 8.1; cheap phone)"}
 

@@ -21,7 +21,7 @@ from service.campaign.transaction import run_unit
 from service.campaign.verification import verify_chain
 from service.extensions import db
 from service.models import CorrectionRequest, EvidenceEntry
-from tests.workflow_helpers import cm_of, confirm_kwargs, started
+from testkit.workflow import cm_of, confirm_kwargs, started
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from service.campaign.verification import verify_chain
 from service.errors import ServiceError
 from service.extensions import db
 from service.models import EvidenceEntry, EvidenceHead, Member, Org
-from tests.workflow_helpers import MP3, PDF, PNG, cm_of, confirm_kwargs, started
+from testkit.workflow import MP3, PDF, PNG, cm_of, confirm_kwargs, started
 
 
 def _busy_ledger() -> tuple[int, list[int]]:

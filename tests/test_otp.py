@@ -20,10 +20,10 @@ from service.models.member_auth import VERIFY
 from service.models.outbox import DEAD, SENT
 from service.notify.dispatch import drain
 from service.notify.messages import compose
-from tests.factories import make_member, make_org
-from tests.fakes import aliyun as aliyun_fake
-from tests.fakes.aliyun import FakeAliyunSms
-from tests.sms_helpers import sms_config
+from testkit.factories import make_member, make_org
+from testkit.fakes import aliyun as aliyun_fake
+from testkit.fakes.aliyun import FakeAliyunSms
+from testkit.sms import sms_config
 
 
 def _member(**overrides: Any) -> Member:

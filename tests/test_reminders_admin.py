@@ -18,8 +18,8 @@ from service.extensions import db
 from service.models import AdminUser, Campaign, OutboxMessage
 from service.models.admin_user import BRANCH_ADMIN, COMMITTEE_ADMIN
 from service.models.outbox import NOTICE
+from testkit.workflow import cm_of
 from tests.reminder_helpers import controlled_clock, started_at
-from tests.workflow_helpers import cm_of
 
 
 def notices() -> list[OutboxMessage]:

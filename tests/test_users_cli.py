@@ -9,7 +9,7 @@ from sqlalchemy import select
 from service.clock import now_utc
 from service.extensions import db
 from service.models import AdminUser, AuditLog
-from tests.factories import make_org
+from testkit.factories import make_org
 
 
 def _org(app, name="中共测试用户管理委员会"):

@@ -1,8 +1,8 @@
 """联系电话: mobile and landline formats (hard rules), an optional libphonenumber check, masking.
 
-The hard rules are regular expressions (reference/validation-rules.md §5). The soft check uses
-the optional `phonenumbers` package when it is installed; its CN metadata lags new number blocks,
-so it only ever yields a warning.
+The hard rules are regular expressions (mainland mobiles 1[3-9] and 11 digits, landlines by area
+code). The soft check asks `phonenumbers` whether the number is in a known block; its CN
+metadata lags new number blocks, so it only ever yields a warning.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes import aliyun, tencent
+from testkit.fakes import aliyun, tencent
 
 
 def sms_config(aliyun_url: str | None, tencent_url: str | None, channels: str,

@@ -3,7 +3,7 @@ each role, and test clients signed in as them.
 
 Typical use::
 
-    from tests.admin_helpers import World, make_world, sign_in, post
+    from testkit.admin import World, make_world, sign_in, post
 
     def test_something(app, client):
         w = make_world(app)                    # ids only: safe to use outside an app context
@@ -28,7 +28,7 @@ from service.admin.sessions import TOKEN_KEY, _hash
 from service.clock import now_utc
 from service.extensions import db
 from service.models import AdminSession, AdminUser, Org
-from tests.workflow_helpers import started
+from testkit.workflow import started
 
 PASSWORD = "correct-horse-battery"
 _HASH: list[str] = []  # scrypt is slow on purpose: hash the shared test password once

@@ -10,7 +10,7 @@ from service.campaign.transaction import run_unit
 from service.clock import today_local
 from service.extensions import db
 from service.models import Campaign, CampaignMember, Member, Org
-from tests.factories import make_member, make_org
+from testkit.factories import make_member, make_org
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n" + b"0" * 64
