@@ -1,5 +1,5 @@
-"""Helpers for admin web tests: a committee with two branches, a started campaign, one user of
-each role, and test clients signed in as them.
+"""Admin web helpers for tests and benches: a committee with two branches, a started campaign,
+one user of each role, and test clients signed in as them.
 
 Typical use::
 

@@ -48,11 +48,6 @@ def uninstall() -> None:
     clock.datetime = _REAL  # type: ignore[misc]
 
 
-def fixed(moment: datetime) -> Source:
-    """Return a source that always says ``moment``."""
-    return lambda: moment
-
-
 def from_file(path: str | Path) -> Source:
     """Return a source reading a local wall time like "2026-12-01 09:00" from ``path``.
 

@@ -1,4 +1,4 @@
-"""Helpers for tests that send through the SMS fakes: running fakes and app settings."""
+"""App settings that point the SMS channels at the loopback fakes, for tests and benches."""
 
 from __future__ import annotations
 

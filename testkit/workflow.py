@@ -1,4 +1,4 @@
-"""Helpers for the workflow and ledger tests: a small committee, a started campaign, files."""
+"""A small committee, a campaign started over it, tiny files of each kind (tests, benches)."""
 
 from __future__ import annotations
 
