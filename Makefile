@@ -39,7 +39,7 @@ debs:
 test: test-sqlite test-future test-mariadb lint
 
 # The quick loop while working: leaves out the long tests (marker slow) and the browser ones.
-test-fast: $(VENV)/.installed
+test-fast: $(VENV)/.installed debs
 	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 test-sqlite: $(VENV)/.installed debs
