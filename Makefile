@@ -1,5 +1,6 @@
 # member-confirm: `make demo` runs the product locally (web app, outbox sender and reminder
-# scheduler together, see tools/demo.sh), `make test` runs the whole suite.
+# scheduler together, see tools/demo.sh), `make test` runs the whole suite, `make test-fast`
+# the quick part of it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,11 +11,14 @@ MARIADB_PORT ?= 33306
 MARIADB_URL := mysql+pymysql://mc:mc@127.0.0.1:$(MARIADB_PORT)/member_confirm_test
 # Debian packages the product needs (a TrueType CJK font for the printed forms) and those the
 # test suite drives for real (database server, PDF rendering to images, LibreOffice opening
-# the exported workbooks, Chromium driving the pages).
+# the exported workbooks, Chromium driving the pages, libfaketime moving the clock).
 RUN_DEBS := fonts-wqy-microhei
-TEST_DEBS := $(RUN_DEBS) mariadb-server poppler-utils libreoffice-calc-nogui python3-uno chromium
+TEST_DEBS := $(RUN_DEBS) mariadb-server poppler-utils libreoffice-calc-nogui python3-uno chromium \
+	faketime
+# How far `make test-future` moves the clock: over a year, so a date pinned near today is past.
+FUTURE ?= +400d
 
-.PHONY: demo serve test test-sqlite test-mariadb debs clean
+.PHONY: demo serve test test-fast test-sqlite test-future test-mariadb lint debs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,15 +48,31 @@ serve: $(VENV)/.installed
 debs:
 	tools/ensure-debs.sh $(TEST_DEBS)
 
-test: test-sqlite test-mariadb
+# Everything: the SQLite suite, again with the clock moved ahead, the database tests on
+# MariaDB, and lint.
+test: test-sqlite test-future test-mariadb lint
+
+# The quick loop while working: leaves out the long tests (marker slow) and the browser ones.
+test-fast: $(VENV)/.installed debs
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 test-sqlite: $(VENV)/.installed debs
 	$(BIN)/python -m pytest -q
+
+# The SQLite suite (browser tests aside) with the process clock moved $(FUTURE) ahead
+# (libfaketime): no test may depend on today's date, and the product must keep working in a
+# year its holiday calendar does not know yet. The offset is relative, so the child processes
+# some tests start (they inherit the environment) see the same time.
+test-future: $(VENV)/.installed debs
+	faketime -f $(FUTURE) $(BIN)/python -m pytest -q -m "not browser"
 
 # The database suite again, on a real MariaDB server started here (tools/mariadb.sh).
 test-mariadb: $(VENV)/.installed debs
 	tools/mariadb.sh start
 	TEST_DATABASE_URL=$(MARIADB_URL) $(BIN)/python -m pytest -q -m db
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
 
 clean:
 	-tools/mariadb.sh stop

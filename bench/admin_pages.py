@@ -30,7 +30,7 @@ from service.extensions import db  # noqa: E402
 from service.models import CampaignMember, Member, Org  # noqa: E402
 from service.records.synthetic import synthetic_roster  # noqa: E402
 from service.roster.demo import seed_members, seed_orgs  # noqa: E402
-from tests.admin_helpers import make_user, sign_in  # noqa: E402
+from testkit.admin import make_user, sign_in  # noqa: E402
 
 STATES = ["pending", "confirmed", "confirmed", "confirmed", "proxy_confirmed", "disputed",
           "unreachable", "pending", "confirmed", "draft"]

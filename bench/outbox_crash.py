@@ -3,7 +3,7 @@
     .venv/bin/python bench/outbox_crash.py [--members 1000] [--kills 8] [--workers 3]
         [--fake query|plain] [--latency-ms 50] [--concurrency 2] [--db URL] [--seed N]
 
-Acceptance check A at full size (tests/test_outbox_crash.py runs the same machinery smaller):
+The crash drill at full size (tests/test_outbox_crash.py runs the same machinery smaller):
 three workers (two sends in flight each) drain the campaign through the loopback Aliyun fake
 while one of them is killed with SIGKILL at a random moment while it holds a lease, and a new
 one started in its place, ``--kills`` times. Then it prints: messages lost, rows the provider
@@ -27,22 +27,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from bench.quality_report import load  # noqa: E402
 from service import create_app  # noqa: E402
 from service.campaign.campaigns import start_campaign  # noqa: E402
 from service.extensions import db  # noqa: E402
 from service.keys import new_key  # noqa: E402
 from service.models import Org, OutboxMessage  # noqa: E402
-from tests.fakes.aliyun import FakeAliyunSms  # noqa: E402
-from tests.fakes.aliyun_query import FakeAliyunSmsWithQuery  # noqa: E402
-from tests.fakes.base import Fault  # noqa: E402
-from tests.sms_helpers import sms_config  # noqa: E402
-from tests.test_outbox_crash import (  # noqa: E402
-    CRASH_SETTINGS,
-    outcome,
-    run_with_kills,
-    worker_env,
-)
+from testkit.fakes.aliyun import FakeAliyunSms  # noqa: E402
+from testkit.fakes.aliyun_query import FakeAliyunSmsWithQuery  # noqa: E402
+from testkit.fakes.base import Fault  # noqa: E402
+from testkit.outbox_crash import CRASH_SETTINGS, outcome, run_with_kills, worker_env  # noqa: E402
+from testkit.roster import load  # noqa: E402
+from testkit.sms import sms_config  # noqa: E402
 
 
 def main() -> None:

@@ -36,7 +36,6 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select, update  # noqa: E402
 
-from bench.quality_report import load  # noqa: E402
 from service import create_app  # noqa: E402
 from service.campaign.campaigns import start_campaign  # noqa: E402
 from service.clock import now_utc  # noqa: E402
@@ -48,9 +47,10 @@ from service.models import EvidenceEntry, Org, OutboxMessage  # noqa: E402
 from service.models.outbox import SENT  # noqa: E402
 from service.notify.aliyun import sign  # noqa: E402
 from service.notify.dispatch import DEFAULT_BATCH, DEFAULT_CONCURRENCY, drain  # noqa: E402
-from tests.fakes.aliyun import FakeAliyunSms  # noqa: E402
-from tests.fakes.base import Fault  # noqa: E402
-from tests.sms_helpers import sms_config  # noqa: E402
+from testkit.fakes.aliyun import FakeAliyunSms  # noqa: E402
+from testkit.fakes.base import Fault  # noqa: E402
+from testkit.roster import load  # noqa: E402
+from testkit.sms import sms_config  # noqa: E402
 
 FAR = timedelta(days=3650)
 # The variables a card SMS carries (service.notify.aliyun.template_params), so the bare loop

@@ -17,7 +17,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,19 +31,8 @@ from service.keys import new_key  # noqa: E402
 from service.models import Member, Org  # noqa: E402
 from service.quality.export import write_xlsx  # noqa: E402
 from service.quality.report import build_report  # noqa: E402
-from service.records.synthetic import synthetic_roster  # noqa: E402
-from service.roster.demo import seed_members, seed_orgs  # noqa: E402
 from service.roster.members import member_record  # noqa: E402
-
-TODAY = date(2024, 6, 1)
-
-
-def load(members: int, seed: int) -> None:
-    """Insert the synthetic roster through the demo seeding use case."""
-    roster = synthetic_roster(members, seed, TODAY)
-    for _ in seed_members(roster, seed_orgs(roster)):
-        pass
-    db.session.commit()
+from testkit.roster import TODAY, load  # noqa: E402
 
 
 def baseline() -> int:

@@ -33,12 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event  # noqa: E402
 
-from bench.simulation import RESPONSE_MODEL, START, Simulation  # noqa: E402
-from service import create_app, fake_clock  # noqa: E402
+from service import create_app  # noqa: E402
 from service.extensions import db  # noqa: E402
 from service.keys import new_key  # noqa: E402
-from tests.fakes.aliyun import FakeAliyunSms  # noqa: E402
-from tests.sms_helpers import sms_config  # noqa: E402
+from testkit import clock  # noqa: E402
+from testkit.fakes.aliyun import FakeAliyunSms  # noqa: E402
+from testkit.simulation import RESPONSE_MODEL, START, Simulation  # noqa: E402
+from testkit.sms import sms_config  # noqa: E402
 
 
 def _fast_sqlite(conn: Any, record: Any) -> None:
@@ -69,7 +70,7 @@ def main() -> None:
             db.drop_all()
             db.create_all()
             sim = Simulation(args.members, args.seed, json.loads(args.policy))
-            fake_clock.install(lambda: sim.now)
+            clock.install(lambda: sim.now)
             try:
                 cpu = time.process_time()
                 sim.setup(START)
@@ -78,7 +79,7 @@ def main() -> None:
                 run_cpu = time.process_time() - cpu
                 report = sim.report()
             finally:
-                fake_clock.uninstall()
+                clock.uninstall()
             db.session.remove()
     fake.stop()
     seconds = time.perf_counter() - started

@@ -34,7 +34,7 @@ from werkzeug.serving import make_server  # noqa: E402
 from service import create_app  # noqa: E402
 from service.extensions import db  # noqa: E402
 from service.keys import new_key  # noqa: E402
-from tests import inbound_helpers as wx  # noqa: E402
+from testkit import inbound as wx  # noqa: E402
 
 Request = tuple[str, bytes]  # path with query, body
 
@@ -102,7 +102,7 @@ def seed(members: int) -> list[str]:
 
     from service.campaign.campaigns import start_campaign
     from service.clock import today_local
-    from tests.factories import make_member, make_org
+    from testkit.factories import make_member, make_org
 
     root = make_org(name="中共压测委员会")
     branches = [make_org(root) for _ in range(max(1, members // 50))]

@@ -1,4 +1,4 @@
-"""Settings: defaults here, overridden by FLASK_* environment variables, then by test overrides."""
+"""Settings: defaults here, overridden by FLASK_* variables, then by create_app(config)."""
 
 from __future__ import annotations
 
@@ -74,8 +74,9 @@ class Config:
     NOTIFY_RATE_SMS_ALIYUN = 1000
     NOTIFY_RATE_SMS_TENCENT = 1000
     NOTIFY_RATE_MAX_WAIT = 0.2
-    # WeChat API root, token endpoint included (tests: the loopback fake), and the OAuth
-    # page's root (open.weixin.qq.com); timeout in seconds for every WeChat call.
+    # WeChat API root, token endpoint included (WeChat's backup domains, or an egress
+    # proxy, may stand in for it), and the OAuth page's root (open.weixin.qq.com); timeout
+    # in seconds for every WeChat call.
     WECHAT_API_BASE = "https://api.weixin.qq.com/"
     WECHAT_OPEN_BASE = "https://open.weixin.qq.com/"
     WECHAT_TIMEOUT = 5.0
@@ -105,7 +106,7 @@ class Config:
     WECHAT_MP_STATE = "formal"
     # Aliyun SMS (dysmsapi): explicit AccessKey only (no credential chain), an approved
     # signature and templates (card, reminder; reminder falls back to card). The endpoint
-    # is configurable so tests reach the loopback fake.
+    # is configurable (another region's, or an egress proxy).
     ALIYUN_ACCESS_KEY_ID: str | None = None
     ALIYUN_ACCESS_KEY_SECRET: str | None = None
     ALIYUN_SMS_SIGN_NAME: str | None = None
@@ -171,11 +172,6 @@ class Config:
     # A run missed while the scheduler was down is made once on restart within this many
     # seconds; later than that the next run catches up anyway (jobs decide from the database).
     SCHEDULER_MISFIRE_GRACE_SECONDS = 1800
-    # Tests only: one trigger for every job instead of JOBS' cron, e.g.
-    # {"trigger": "interval", "seconds": 0.3}, so a subprocess test needn't wait for 10:00.
-    SCHEDULER_TRIGGER: dict[str, Any] | None = None
-    # Tests only: `flask scheduler run` reads "now" (Asia/Shanghai wall time) from this file.
-    REMINDER_CLOCK_FILE: str | None = None
     # Notices to admins and branch secretaries are outbox rows the admin pages list; this
     # channel only marks them posted (the console page shows them in the demo).
     REMINDER_NOTICE_CHANNEL = "console"

@@ -37,7 +37,7 @@ class FieldCipher:
         self.old = FieldCipher(old_key) if old_key is not None else None
 
     def encrypt(self, plaintext: str, purpose: str) -> str:
-        """Encrypt ``plaintext``; ``purpose`` is bound in so a value cannot move to another column."""
+        """Encrypt ``plaintext``; ``purpose`` is bound in: a value cannot move to another column."""
         nonce = os.urandom(12)
         sealed = self._aead.encrypt(nonce, plaintext.encode(), purpose.encode())
         return _PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()

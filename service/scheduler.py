@@ -97,15 +97,9 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
         timezone=ZoneInfo(app.config.get("TIMEZONE") or "Asia/Shanghai"),
     )
-    override = app.config.get("SCHEDULER_TRIGGER")  # tests: {"trigger": "interval", ...}
-    for job in JOBS:
-        if override:
-            kwargs = dict(override)
-            trigger = kwargs.pop("trigger")
-        else:
-            trigger, kwargs = "cron", dict(job.cron)  # the alias gets the scheduler's timezone
-        scheduler.add_job(run_job, trigger, args=[job.id], id=job.id, name=job.label or job.id,
-                          replace_existing=True, **kwargs)
+    for job in JOBS:  # the "cron" alias gets the scheduler's timezone
+        scheduler.add_job(run_job, "cron", args=[job.id], id=job.id, name=job.label or job.id,
+                          replace_existing=True, **job.cron)
     return scheduler
 
 

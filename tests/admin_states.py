@@ -28,8 +28,8 @@ from service.models import Campaign, ImportJob, InboxMessage, Member, Org
 from service.models.campaign import CLOSED
 from service.review.sampling import draw_run
 from service.unit_of_work import run_unit
-from tests.admin_helpers import ROLE_NAMES, call_task, dispute, make_user
-from tests.factories import make_member, make_org
+from testkit.admin import ROLE_NAMES, call_task, dispute, make_user
+from testkit.factories import make_member, make_org
 
 # In the order a committee reaches them.
 STATES = ("empty", "orgs", "roster", "draft", "open", "closed", "two")

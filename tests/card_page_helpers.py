@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from service.campaign.cards import TOKEN_SALT, card_token, load_card_token
 from service.extensions import db
 from service.models import AuditLog, EvidenceEntry
-from tests.workflow_helpers import cm_of, started
+from testkit.workflow import cm_of, started
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

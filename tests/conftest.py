@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 from service import create_app
 from service.extensions import db
 from service.notify import transport
-from tests.fakes.aliyun import FakeAliyunSms
-from tests.fakes.wechat import FakeWeChat, wechat_config
+from testkit.fakes.aliyun import FakeAliyunSms
+from testkit.fakes.wechat import FakeWeChat, wechat_config
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_DATA_KEY = "dGVzdC1vbmx5LWRhdGEta2V5LTMyLWJ5dGVzLWxvbmc="  # 32 bytes, tests only
@@ -67,7 +67,8 @@ def _loopback_only() -> Iterator[None]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that uses the database, so `pytest -m db` reruns them on MariaDB."""
     for item in items:
-        if {"app", "app_ctx", "client", "runner", "db_config"} & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if {"app", "app_ctx", "client", "runner", "db_config"} & fixtures:
             item.add_marker(pytest.mark.db)
 
 
@@ -130,7 +131,7 @@ class BufferedClient(FlaskClient):
 
 @pytest.fixture
 def ali() -> Iterator[FakeAliyunSms]:
-    """The loopback Aliyun SMS fake (tests.fakes.aliyun), stopped after the test."""
+    """The loopback Aliyun SMS fake (testkit.fakes.aliyun), stopped after the test."""
     server = FakeAliyunSms().start()
     yield server
     server.stop()
@@ -138,7 +139,7 @@ def ali() -> Iterator[FakeAliyunSms]:
 
 @pytest.fixture
 def wechat_fake() -> Iterator[FakeWeChat]:
-    """The loopback WeChat API fake (tests.fakes.wechat), stopped after the test."""
+    """The loopback WeChat API fake (testkit.fakes.wechat), stopped after the test."""
     server = FakeWeChat().start()
     yield server
     server.stop()

@@ -6,44 +6,44 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 
+import time_machine
 from sqlalchemy import func, select
 
-from service import fake_clock
 from service.campaign.campaigns import start_campaign
 from service.extensions import db
 from service.models import Campaign, Member, OutboxMessage, ReminderStep
 from service.models.outbox import REMINDER
 from service.unit_of_work import run_unit
-from tests.workflow_helpers import committee
+from testkit.clock import parse_local, to_utc
+from testkit.workflow import committee
 
 START = "2026-11-30 09:00"  # a Monday; the default policy's first reminder is on 12-01
 DEADLINE = date(2026, 12, 14)
 
 
 class Clock:
-    """A clock the test moves by hand."""
+    """The frozen process clock, moved by hand to Asia/Shanghai wall times."""
 
-    def __init__(self, at: str) -> None:
-        self.now = fake_clock.parse_local(at)
+    def __init__(self, traveller: time_machine.Traveller, at: str) -> None:
+        self._traveller = traveller
+        self.now = parse_local(at)
 
     def set(self, at: str) -> datetime:
-        self.now = fake_clock.parse_local(at)
+        """Move the clock to ``at`` and return that moment as stored (naive UTC)."""
+        self.now = parse_local(at)
+        self._traveller.move_to(self.now.timestamp())
         return self.utc()
 
     def utc(self) -> datetime:
-        return fake_clock.parse_local(self.now.isoformat()).astimezone(
-            fake_clock.UTC).replace(tzinfo=None)
+        return to_utc(self.now)
 
 
 @contextmanager
 def controlled_clock(at: str = START) -> Iterator[Clock]:
-    """Install a clock at ``at`` (Asia/Shanghai) for the block."""
-    clock = Clock(at)
-    fake_clock.install(lambda: clock.now)
-    try:
-        yield clock
-    finally:
-        fake_clock.uninstall()
+    """Freeze the clock at ``at`` (Asia/Shanghai) for the block; ``set`` moves it."""
+    # A timestamp: a datetime with a ZoneInfo would also switch the process's local time zone.
+    with time_machine.travel(parse_local(at).timestamp(), tick=False) as traveller:
+        yield Clock(traveller, at)
 
 
 def started_at(members_per_branch: int = 2) -> tuple[Campaign, list[Member]]:

@@ -32,8 +32,8 @@ from service.models import (
     SamplingRun,
 )
 from service.unit_of_work import run_unit
-from tests.admin_helpers import World, call_task, dispute, make_world, post, sign_in
-from tests.factories import make_member, make_org
+from testkit.admin import World, call_task, dispute, make_world, post, sign_in
+from testkit.factories import make_member, make_org
 
 SKIP = {"admin_auth.login", "admin_auth.logout"}  # the door itself (tested in test_admin_auth)
 DENIED = {403, 404}

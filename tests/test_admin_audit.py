@@ -11,7 +11,7 @@ from service import audit
 from service.clock import now_utc, today_local
 from service.extensions import db
 from service.models import AuditLog
-from tests.admin_helpers import login, make_world, post, sign_in
+from testkit.admin import login, make_world, post, sign_in
 
 
 def _seed(app: Flask, w: Any) -> None:

@@ -10,7 +10,7 @@ from service.admin import throttle
 from service.clock import now_utc
 from service.extensions import db
 from service.models import AdminSession, AdminUser, AuditLog, Throttle
-from tests.admin_helpers import PASSWORD, csrf, login, make_world, post, sign_in
+from testkit.admin import PASSWORD, csrf, login, make_world, post, sign_in
 
 
 def _audit(app, action):

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import Attachment, CampaignMember, CorrectionRequest, Member
+from testkit.admin import PASSWORD, call_task, dispute, make_world
+from testkit.workflow import MP3
 from tests.admin_browser import browser_page, live_server, shot, sign_in  # noqa: F401
-from tests.admin_helpers import PASSWORD, call_task, dispute, make_world
-from tests.workflow_helpers import MP3
 
 pytestmark = pytest.mark.browser
 

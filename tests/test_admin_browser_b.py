@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from service.extensions import db
 from service.models import AuditLog, Member, Org
 from service.records.xlsx_crypto import decrypt_workbook
+from testkit.admin import PASSWORD, make_world
 from tests.admin_browser import browser_page, live_server, shot, sign_in  # noqa: F401
-from tests.admin_helpers import PASSWORD, make_world
 from tests.xlsx_helpers import person, write_member_roster
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import AuditLog, CalendarDay
-from tests.admin_helpers import make_world, post, sign_in
+from testkit.admin import make_world, post, sign_in
 from tests.reminder_helpers import controlled_clock
 from tests.test_calendar import SPRING_2031
 from tests.test_holiday_files import xlsx

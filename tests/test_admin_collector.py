@@ -9,8 +9,8 @@ from sqlalchemy import select
 from service.evidence import ledger
 from service.extensions import db
 from service.models import Attachment, CallTask, CampaignMember, EvidenceEntry
-from tests.admin_helpers import call_task, csrf, make_world, post, sign_in
-from tests.workflow_helpers import MP3, PNG, yesterday
+from testkit.admin import call_task, csrf, make_world, post, sign_in
+from testkit.workflow import MP3, PNG, yesterday
 
 
 def _cm(app, member_id):

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import AuditLog, CampaignMember, CorrectionRequest, Member
-from tests.admin_helpers import dispute, make_world, post, sign_in
+from testkit.admin import dispute, make_world, post, sign_in
 
 NEW_ADDRESS = "北京市海淀区新地址路8号"
 

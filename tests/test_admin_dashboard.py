@@ -10,8 +10,8 @@ from service.campaign import workflow
 from service.extensions import db
 from service.models import AuditLog, Member, Org, OutboxMessage
 from service.unit_of_work import run_unit
-from tests.admin_helpers import call_task, dispute, make_world, post, sign_in
-from tests.workflow_helpers import cm_of, confirm_kwargs, yesterday
+from testkit.admin import call_task, dispute, make_world, post, sign_in
+from testkit.workflow import cm_of, confirm_kwargs, yesterday
 
 
 def _confirm(app, campaign_id, member_id):
@@ -104,8 +104,8 @@ def test_full_phone_for_a_call_is_shown_to_the_branch_collector_and_audited(app,
 
 
 def test_no_campaign_yet(app, client):
-    from tests.admin_helpers import make_user
-    from tests.factories import make_org
+    from testkit.admin import make_user
+    from testkit.factories import make_org
 
     with app.app_context():
         org = make_org(name="中共空白测试委员会")

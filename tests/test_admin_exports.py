@@ -16,7 +16,7 @@ from sqlalchemy import select
 from service.extensions import db
 from service.models import AuditLog, Member
 from service.records.xlsx_crypto import decrypt_workbook
-from tests.admin_helpers import World, make_world, post, sign_in
+from testkit.admin import World, make_world, post, sign_in
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from service.extensions import db
 from service.models import AuditLog, ImportJob, Member
 from service.records.error_report import REASON_HEADER
-from tests.admin_helpers import make_user, post, sign_in
-from tests.factories import make_org
+from testkit.admin import make_user, post, sign_in
+from testkit.factories import make_org
 from tests.xlsx_helpers import BRANCH_A, BRANCH_B, COMMITTEE, person, write_member_roster
 
 OTHER = "中共测试县水利局委员会"

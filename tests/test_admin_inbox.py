@@ -16,9 +16,9 @@ from service.extensions import db
 from service.models import AuditLog, InboxMessage, Member
 from service.models.inbox import QUEUED, RESOLVED
 from service.models.outbox import NOTICE
-from tests.admin_helpers import World, make_world, post, sign_in
-from tests.inbound_helpers import evidence, inbox_rows, outbox_rows, post_sms, wechat_config
-from tests.workflow_helpers import cm_of
+from testkit.admin import World, make_world, post, sign_in
+from testkit.inbound import evidence, inbox_rows, outbox_rows, post_sms, wechat_config
+from testkit.workflow import cm_of
 
 _seq = itertools.count(700000)
 STRANGER = "13700001234"  # nobody's number on record

@@ -23,7 +23,7 @@ from service.models import AdminUser, Card
 from service.models.inbox import SMS_ALIYUN, SMS_TENCENT, WECHAT_MP, WECHAT_OA
 from service.notify.router import SMS_CHANNELS, WECHAT_CHANNELS
 from service.unit_of_work import run_unit
-from tests.admin_helpers import World, dispute, make_world, post, sign_in
+from testkit.admin import World, dispute, make_world, post, sign_in
 
 SERVICE = Path(__file__).resolve().parent.parent / "service"
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import AuditLog, CampaignMember, Member, MemberVersion, OutboxMessage
-from tests.admin_helpers import make_world, post, sign_in
+from testkit.admin import make_world, post, sign_in
 
 
 def _member(app, member_id):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import AuditLog
-from tests.admin_helpers import make_world, post, sign_in
+from testkit.admin import make_world, post, sign_in
 
 
 def _audits(app: Flask) -> list[tuple[str | None, str | None, dict[str, Any]]]:

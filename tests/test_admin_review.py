@@ -13,7 +13,7 @@ from service.clock import today_local
 from service.extensions import db
 from service.models import AuditLog, Member, Org
 from service.quality.report import build_report
-from tests.admin_helpers import make_world, post, sign_in
+from testkit.admin import make_world, post, sign_in
 
 
 def _break_a_member(app: Flask, member_id: int) -> None:

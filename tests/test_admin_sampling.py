@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import SamplingRun
-from tests.admin_helpers import make_world, post, sign_in
+from testkit.admin import make_world, post, sign_in
 
 
 def _draw(client: Any, org_id: int, seed: str = "2017-07-01") -> int:

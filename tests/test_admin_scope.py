@@ -11,7 +11,7 @@ from sqlalchemy import select
 from service.admin import scope
 from service.extensions import db
 from service.models import AdminUser, AuditLog, CampaignMember
-from tests.admin_helpers import call_task, dispute, make_world, post, sign_in
+from testkit.admin import call_task, dispute, make_world, post, sign_in
 
 FIELD_ROLES = ("branch_admin", "collector")
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from service.extensions import db
 from service.models import Member, Org
-from tests.admin_helpers import PASSWORD, ROLE_NAMES, login, sign_in
+from testkit.admin import PASSWORD, ROLE_NAMES, login, sign_in
 from tests.admin_states import STATES, URL_KEYS, State, build_state
 from tests.xlsx_helpers import (
     BRANCH_A,

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from testkit.admin import PASSWORD, ROLE_NAMES
 from tests.admin_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.admin_browser import sign_in as form_sign_in
-from tests.admin_helpers import PASSWORD, ROLE_NAMES
 from tests.admin_states import build_state
 from tests.browser_helpers import fits_width, live_server, new_page, requires_chromium, shot
 from tests.test_admin_states import build_url, get_rules

@@ -14,8 +14,8 @@ from service.extensions import db
 from service.identity import binding
 from service.models import AuditLog, ChannelBinding, EvidenceEntry, Member
 from service.models.channel import BY_QR_MEMBER, BY_QR_POSTER, WECHAT_OA
+from testkit.workflow import started
 from tests.binding_helpers import codes_queued, csrf_of, last_code, path_of, text, wrong
-from tests.workflow_helpers import started
 
 OPENID = "oTEST_openid_0001"
 

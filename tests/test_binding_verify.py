@@ -11,8 +11,8 @@ from service.campaign.outstanding import awaiting
 from service.extensions import db
 from service.links import card_link
 from service.models import Card
+from testkit.workflow import started
 from tests.binding_helpers import codes_queued, csrf_of, last_code, path_of, text, wrong
-from tests.workflow_helpers import started
 
 
 def _card_path() -> tuple[str, Any]:

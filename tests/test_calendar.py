@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from service.campaign.workdays import add_workdays, is_workday, unknown_years, workdays_between
 from service.extensions import db
 from service.models import AuditLog, CalendarDay
+from testkit.workflow import committee
 from tests.reminder_helpers import controlled_clock
 from tests.test_holiday_files import xlsx
-from tests.workflow_helpers import committee
 
 ROOT = "中共测试工作流委员会"
 # An invented arrangement for a year no chinesecalendar release knows.

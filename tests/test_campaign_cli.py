@@ -21,7 +21,7 @@ from service.extensions import db
 from service.models import CampaignMember, Member
 from service.records.idcard import mask_id
 from service.unit_of_work import run_unit
-from tests.workflow_helpers import committee, confirm_kwargs
+from testkit.workflow import committee, confirm_kwargs
 
 ROOT = "中共测试工作流委员会"
 
@@ -93,7 +93,8 @@ def test_campaign_driven_from_the_command_line(
 
 
 def test_cli_refusals_are_chinese(app: Flask, runner: FlaskCliRunner) -> None:
-    bad_org = _cli(runner, "campaign", "start", "--org", "不存在的党委", "--deadline", "2030-01-01")
+    later = (today_local() + timedelta(days=20)).isoformat()
+    bad_org = _cli(runner, "campaign", "start", "--org", "不存在的党委", "--deadline", later)
     assert bad_org.exit_code != 0 and "不存在" in bad_org.output
     bad_date = _cli(runner, "campaign", "start", "--org", ROOT, "--deadline", "2030-13-01")
     assert bad_date.exit_code != 0 and "不是有效日期" in bad_date.output

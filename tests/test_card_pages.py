@@ -17,6 +17,7 @@ from service.models.campaign import CLOSED, CONFIRMED, PENDING
 from service.records.idcard import mask_id
 from service.records.phones import mask_phone
 from service.unit_of_work import run_unit
+from testkit.workflow import yesterday
 from tests.card_page_helpers import (
     audits,
     carded,
@@ -27,7 +28,6 @@ from tests.card_page_helpers import (
     expired_token,
     redirects_to_card,
 )
-from tests.workflow_helpers import yesterday
 
 UA = {"User-Agent": "Mozilla/5.0 (Linux; Android 8.1; cheap phone)"}
 

@@ -21,7 +21,7 @@ from service.evidence.verification import verify_chain
 from service.extensions import db
 from service.models import CorrectionRequest, EvidenceEntry
 from service.unit_of_work import run_unit
-from tests.workflow_helpers import cm_of, confirm_kwargs, started
+from testkit.workflow import cm_of, confirm_kwargs, started
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from service.clock import today_local
 from service.extensions import db
 from service.notify.dispatch import drain
 from service.unit_of_work import run_unit
-from tests.factories import make_member, make_org
+from testkit.factories import make_member, make_org
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = (("张建国", "李秀英"), ("王建华", "赵丽"))  # branch 1, branch 2

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import inspect
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, time
 from itertools import islice
 
 import pytest
+import time_machine
 from flask import Flask
 from sqlalchemy import func, select
 
+from service.clock import LOCAL_TZ
 from service.extensions import db
 from service.models import AdminUser, AuditLog, Member, MemberVersion, Org, Unit
 from service.records.codes import ORG_TYPES
@@ -38,6 +40,7 @@ def test_same_seed_gives_the_same_roster_and_another_seed_a_different_one() -> N
     assert {r["id_number"] for r in records}.isdisjoint(r["id_number"] for r in other_records)
 
 
+@pytest.mark.slow
 def test_members_are_streamed_not_listed() -> None:
     roster = synthetic_roster(1_000_000, 1, TODAY)
     stream = roster.records()
@@ -67,6 +70,7 @@ def test_every_member_and_org_passes_validation_without_errors() -> None:
     assert errors == [], f"{len(errors)} errors; warnings seen: {dict(warnings)}"
 
 
+@pytest.mark.slow
 def test_ids_and_mobiles_are_unique_over_200000_members() -> None:
     ids: set[str] = set()
     mobiles: set[str] = set()
@@ -128,11 +132,12 @@ def _count(model: type) -> int:
     return db.session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_seed_writes_orgs_members_versions_and_accounts(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("service.cli.demo.today_local", lambda: TODAY)  # no midnight surprise
-    result = app.test_cli_runner().invoke(args=["demo", "seed", "--members", "300", "--seed", "1"])
+def test_seed_writes_orgs_members_versions_and_accounts(app: Flask) -> None:
+    # The seed builds its roster for today: make that TODAY, at noon (no midnight surprise).
+    noon = datetime.combine(TODAY, time(12), LOCAL_TZ)
+    with time_machine.travel(noon.timestamp()):
+        result = app.test_cli_runner().invoke(
+            args=["demo", "seed", "--members", "300", "--seed", "1"])
     assert result.exit_code == 0, result.output
     assert "党员 300 名" in result.output and DEMO_PASSWORD in result.output
     expected = synthetic_roster(300, 1, TODAY)

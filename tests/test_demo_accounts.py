@@ -15,7 +15,7 @@ from service.models import AdminUser, Campaign, CampaignMember, Member, Org
 from service.models.admin_user import ROLES
 from service.records.synthetic import synthetic_roster
 from service.roster.demo import DEMO_PASSWORD, demo_password
-from tests.admin_helpers import login
+from testkit.admin import login
 
 TODAY = date(2025, 6, 1)
 

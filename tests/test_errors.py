@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from tests.admin_helpers import make_world, post, sign_in
+from testkit.admin import make_world, post, sign_in
 
 JSON = {"Accept": "application/json"}
 

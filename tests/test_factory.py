@@ -29,7 +29,8 @@ def test_importing_service_touches_nothing(tmp_path: Path) -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_settings_come_from_flask_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_settings_come_from_flask_environment(monkeypatch: pytest.MonkeyPatch,
+                                              tmp_path: Path) -> None:
     uri = f"sqlite:///{tmp_path / 'from-env.db'}"
     monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", uri)
     monkeypatch.setenv("FLASK_SECRET_KEY", "from-env-secret")
@@ -39,10 +40,12 @@ def test_settings_come_from_flask_environment(monkeypatch: pytest.MonkeyPatch, t
     assert app.config["SECRET_KEY"] == "from-env-secret"
 
 
-def test_default_database_is_sqlite_in_instance(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_default_database_is_sqlite_in_instance(monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path: Path) -> None:
     monkeypatch.delenv("FLASK_SQLALCHEMY_DATABASE_URI", raising=False)
     app = create_app({"DEMO": True}, instance_path=str(tmp_path / "inst"))
-    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'inst' / 'member_confirm.db'}"
+    expected = f"sqlite:///{tmp_path / 'inst' / 'member_confirm.db'}"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == expected
 
 
 def test_missing_data_key_is_generated_once_with_a_warning(

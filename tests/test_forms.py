@@ -13,6 +13,7 @@ from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 
 from service.campaign import workflow
+from service.clock import today_local
 from service.evidence import annotation
 from service.extensions import db
 from service.forms.fonts import FontMissing, find_font, register_font
@@ -23,24 +24,26 @@ from service.forms.render import member_form_pdf, org_form_pdf
 from service.models import AuditLog
 from service.roster import forms
 from service.unit_of_work import run_unit
-from tests.factories import make_member, make_org, member_record, synthetic_id
+from testkit.factories import make_member, make_org, member_record, synthetic_id
+from testkit.workflow import cm_of, confirm_kwargs, started
 from tests.forms_helpers import pdf_info, pdf_text, render_gray, save_png, squeeze
-from tests.workflow_helpers import cm_of, confirm_kwargs, started
 
 HASH = "3f2a9c1d" * 8
 NOTE = SignatureNote("2017-06-30 10:12 通过微信确认，凭证 E000123", "E000123", HASH)
 PROXY = SignatureNote("因外出，由信息采集员张三于2017年6月30日通过电话确认")
-# 附件2 as printed in seed 001, item by item, in order.
+# 附件2 as a county's 2017 forwarding notice prints it, item by item, in order.
 MEMBER_LABELS = [
     "附件2", "党员基本信息采集表", "1.姓名：", "2.性别：男", "女", "3.民族：", "4.公民身份证号：",
     "5.出生日期：", "6.学历（参照《学历代码》填写相应代码）：", "7.人员类别（勾选一项）：",
     "正式党员", "预备党员", "8.所在党支部（填写全称）：", "9.加入党组织日期：",
     "10.转为正式党员日期：", "11.工作岗位（参照《工作岗位代码》填写相应代码）：",
-    "12.联系电话（手机号）：", "（固定电话）：（区号）", "+（电话）", "13.家庭住址（具体到门牌号）：",
+    "12.联系电话（手机号）：", "（固定电话）：（区号）", "+（电话）",
+    "13.家庭住址（具体到门牌号）：",
     "14.党籍状态：", "正常", "停止党籍", "15.是否为失联党员：", "是", "失去联系日期", "否",
-    "16.是否为流动党员（由流出地党组织负责采集）：", "外出流向：", "省（区、市）", "市（地、州、盟）",
-    "县（市、区、旗）", "党员（签字）：", "信息采集员（签字）：", "党支部书记（签字）：",
-    "基层党委（盖章）：", "注：软件系统中信息齐全的，此表可直接从软件系统中导出打印，再交由党员本人确认",
+    "16.是否为流动党员（由流出地党组织负责采集）：", "外出流向：", "省（区、市）",
+    "市（地、州、盟）", "县（市、区、旗）", "党员（签字）：", "信息采集员（签字）：",
+    "党支部书记（签字）：", "基层党委（盖章）：",
+    "注：软件系统中信息齐全的，此表可直接从软件系统中导出打印，再交由党员本人确认",
 ]
 ORG_LABELS = [
     "附件1", "党组织和所在单位基本信息采集表", "党组织信息", "1.党组织名称（填写全称）：",
@@ -89,7 +92,8 @@ def test_member_form_prints_the_seed_items_and_the_filled_values(tmp_path: Path)
     assert squeeze(_line(text, "6.学历")).endswith("21大学")
     assert "011" in squeeze(_line(text, "11.工作岗位"))
     assert squeeze(_line(text, "12.联系电话")).endswith(record["mobile"])
-    assert "010" in squeeze(_line(text, "（区号）")) and "12345678" in squeeze(_line(text, "（区号）"))
+    landline = squeeze(_line(text, "（区号）"))
+    assert "010" in landline and "12345678" in landline
     assert "中共北京市朝阳区测试街道第二社区第一支部委员会" in text
     assert re.search(r"浙江省\s+省（区、市）\s+杭州市\s+市", text) and "西湖区" in text
     assert squeeze(NOTE.text) in squeeze(text)
@@ -160,8 +164,9 @@ def test_qr_code_printed_is_the_evidence_payload(tmp_path: Path) -> None:
 
 
 def test_org_form_of_a_joint_branch_has_the_annex(tmp_path: Path) -> None:
-    org = {"name": "中共测试街道第二社区非公企业联合支部委员会", "secretary": "王建国", "contact": "李四",
-           "contact_phone": "13912345678", "org_type": "632", "unit_situation": "联合支部"}
+    org = {"name": "中共测试街道第二社区非公企业联合支部委员会", "secretary": "王建国",
+           "contact": "李四", "contact_phone": "13912345678", "org_type": "632",
+           "unit_situation": "联合支部"}
     units = [{"name": f"北京测试{i}号商贸有限公司", "unit_type": "23", "party_org_status": "2",
               "unit_code": f"91110106700109{i:03d}W"} for i in range(1, 4)]
     pdf = tmp_path / "org.pdf"
@@ -174,13 +179,15 @@ def test_org_form_of_a_joint_branch_has_the_annex(tmp_path: Path) -> None:
     assert "北京测试1号商贸有限公司" in main and "北京测试2号" not in main
     assert "91110106700109001W" in squeeze(main)
     assert "党组织和所在单位基本信息采集表附页" in annex
-    _in_order(annex, ["序号", "单位名称", "单位类别", "党组织所在单位代码", "1", "北京测试2号商贸有限公司",
-                      "91110106700109002W", "2", "北京测试3号商贸有限公司", "91110106700109003W"])
+    _in_order(annex, ["序号", "单位名称", "单位类别", "党组织所在单位代码",
+                      "1", "北京测试2号商贸有限公司", "91110106700109002W",
+                      "2", "北京测试3号商贸有限公司", "91110106700109003W"])
     assert re.search(r"汇总日期：\s*2017\s*年\s*6\s*月\s*30\s*日", annex)
 
 
 def test_org_form_same_as_parent_leaves_the_unit_items_empty(tmp_path: Path) -> None:
-    org = {"name": "中共测试第一支部委员会", "org_type": "631", "unit_situation": "与上级党组织相同"}
+    org = {"name": "中共测试第一支部委员会", "org_type": "631",
+           "unit_situation": "与上级党组织相同"}
     pdf = tmp_path / "org.pdf"
     assert org_form_pdf(org, [{"name": "不应打印的单位"}], pdf) == 1
     text = pdf_text(pdf)
@@ -251,14 +258,16 @@ def test_cli_member_form_is_audited_and_never_echoes_the_id(
 def test_cli_branch_and_org_forms(app: Any, runner: Any, tmp_path: Path) -> None:
     with app.app_context():
         parent = make_org(name="中共测试委员会")
-        branch = make_org(parent, name="中共测试联合支部委员会", org_type="632", unit_situation="联合支部",
+        branch = make_org(parent, name="中共测试联合支部委员会", org_type="632",
+                          unit_situation="联合支部",
                           units=[{"name": "甲公司", "unit_type": "23", "unit_code": "0"},
                                  {"name": "乙公司", "unit_type": "23", "unit_code": "0"}])
         make_member(branch, name="孙八")
         make_member(branch, name="周九")
         db.session.commit()
     out = tmp_path / "b.pdf"
-    result = runner.invoke(args=["forms", "branch", "--org", "中共测试联合支部委员会", "-o", str(out)])
+    result = runner.invoke(
+        args=["forms", "branch", "--org", "中共测试联合支部委员会", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert pdf_info(out)["Pages"] == "2"
     result = runner.invoke(args=["forms", "org", "--org", "中共测试联合支部委员会", "-o", str(out)])
@@ -297,7 +306,7 @@ def test_branch_forms_carry_the_campaign_confirmations(app_ctx: Any, tmp_path: P
     reason = "外出务工长期在外地且年老体弱行动不便无法到场签字"  # a long reason still fits the box
     run_unit(lambda: workflow.proxy_confirm(
         campaign.id, away.id, actor="admin:1", collector_name="张三", method="phone",
-        confirmed_on=date.today(), reason=reason))
+        confirmed_on=today_local(), reason=reason))
     note = forms.signature_note(me.id)
     assert note is not None and note.entry_hash == confirmed.entry_hash
     assert "通过微信确认" in note.text and note.evidence_id and note.evidence_id in note.text

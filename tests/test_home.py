@@ -6,7 +6,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.extensions import db
-from tests.factories import make_member, make_org
+from testkit.factories import make_member, make_org
 
 
 def test_landing_page_lists_committees_with_counts(app: Flask, client: FlaskClient) -> None:

@@ -27,9 +27,9 @@ from service.models.wechat_token import WeChatToken
 from service.roster.history import unseal
 from service.roster.members import find_by_id_number, update_member
 from service.unit_of_work import run_unit
+from testkit.workflow import started
 from tests.binding_helpers import last_code
 from tests.conftest import TEST_DATA_KEY
-from tests.workflow_helpers import started
 from tests.xlsx_helpers import BRANCH_A, COMMITTEE, person, write_member_roster
 
 KEY_A = TEST_DATA_KEY  # what every test app writes with
@@ -147,7 +147,7 @@ def test_rotation_from_a_to_b(make_app: Callable[..., Flask]) -> None:
 def test_imports_during_rotation_find_members_still_under_the_old_index(
     make_app: Callable[..., Flask], tmp_path: Path,
 ) -> None:
-    from tests.factories import make_org
+    from testkit.factories import make_org
 
     app_a = make_app()
     with app_a.app_context():

@@ -24,7 +24,7 @@ from service.evidence.verification import verify_chain
 from service.extensions import db
 from service.models import EvidenceEntry, EvidenceHead, Member, Org
 from service.unit_of_work import run_unit
-from tests.workflow_helpers import MP3, PDF, PNG, cm_of, confirm_kwargs, started
+from testkit.workflow import MP3, PDF, PNG, cm_of, confirm_kwargs, started
 
 
 def _busy_ledger() -> tuple[int, list[int]]:

@@ -7,10 +7,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from factories import make_member, make_org
+import pytest
 from flask import Flask
 
 from service.extensions import db
+from testkit.factories import make_member, make_org
+
+pytestmark = pytest.mark.slow  # LibreOffice starts for every workbook
 
 LO_OPEN = Path(__file__).with_name("lo_open.py")
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's, which has python3-uno
@@ -51,7 +54,8 @@ def test_encrypted_export_opens_only_with_its_password(
         app: Flask, runner: Any, tmp_path: Path) -> None:
     id_number, _ = _seed(app)
     target = tmp_path / "members-locked.xlsx"
-    result = runner.invoke(args=["members", "export", "-o", str(target), "--password", "报送Pw2024"])
+    result = runner.invoke(
+        args=["members", "export", "-o", str(target), "--password", "报送Pw2024"])
     assert result.exit_code == 0, result.output
     assert any(id_number in row for row in _open_in_libreoffice(target, "报送Pw2024"))
     wrong = subprocess.run([SYSTEM_PYTHON, str(LO_OPEN), str(target), str(tmp_path / "w.csv"),

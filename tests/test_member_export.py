@@ -10,17 +10,18 @@ from typing import Any
 
 import msoffcrypto
 import pytest
-from factories import make_member, make_org
 from flask import Flask
 from msoffcrypto.exceptions import InvalidKeyError
 from openpyxl import load_workbook
 from sqlalchemy import select
-from xlsx_helpers import BRANCH_A, BRANCH_B, COMMITTEE, person, tricky, write_member_roster
 
+from service.clock import today_local
 from service.extensions import db
 from service.models import Member
 from service.records.xlsx_crypto import decrypt_workbook
 from service.roster.members import member_record
+from testkit.factories import make_member, make_org
+from tests.xlsx_helpers import BRANCH_A, BRANCH_B, COMMITTEE, person, tricky, write_member_roster
 
 INJECTED = '=HYPERLINK("http://example.invalid/x","点我")'
 
@@ -102,7 +103,7 @@ def test_a_messy_roster_round_trips_through_export(app: Flask, runner: Any, tmp_
     assert runner.invoke(args=["members", "export", "-o", str(out)]).exit_code == 0
     # Read back on its own, the export holds exactly the stored records...
     from service.records.member_sheet import read_members
-    rows = list(read_members(out, date.today()).rows)
+    rows = list(read_members(out, today_local()).rows)
     assert all(r.ok for r in rows), [p.describe() for r in rows for p in r.problems]
     assert {r.record["id_number"]: r.record for r in rows} == before
     # ...and importing it changes nothing.
@@ -144,9 +145,8 @@ def test_password_export_opens_only_with_the_password(
 
 
 def test_writer_streams_from_any_iterator(tmp_path: Path) -> None:
-    from factories import member_record as make_record
-
     from service.records.member_sheet import read_members, write_members
+    from testkit.factories import member_record as make_record
 
     records = (make_record(branch=BRANCH_A) for _ in range(5))
     path = tmp_path / "gen.xlsx"

@@ -3,20 +3,30 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import make_org, synthetic_id
 from flask import Flask
 from openpyxl import load_workbook
 from sqlalchemy import func, select
-from xlsx_helpers import BRANCH_A, BRANCH_B, COMMITTEE, LABELS, person, tricky, write_member_roster
 
+from service.clock import today_local
 from service.extensions import db
 from service.models import Member, MemberVersion
 from service.records.error_report import ERROR_FILL, REASON_HEADER
 from service.roster.members import find_by_id_number, member_record
+from testkit.factories import make_org, synthetic_id
+from tests.xlsx_helpers import (
+    BRANCH_A,
+    BRANCH_B,
+    COMMITTEE,
+    LABELS,
+    person,
+    tricky,
+    write_member_roster,
+)
 
 
 @pytest.fixture
@@ -36,6 +46,11 @@ def _count(app: Flask) -> int:
 
 def _import(runner: Any, path: Path, *args: str) -> Any:
     return runner.invoke(args=["members", "import", str(path), *args])
+
+
+def later() -> date:
+    """Return a campaign deadline a month from today."""
+    return today_local() + timedelta(days=30)
 
 
 def test_tricky_but_valid_rows_import_as_canonical_records(
@@ -72,7 +87,8 @@ def test_columns_are_found_by_name_in_any_order(
 def test_an_invalid_row_blocks_the_whole_import_and_names_row_and_column(
         app: Flask, runner: Any, tree: None, tmp_path: Path) -> None:
     bad = person(2)
-    bad["公民身份证号"] = bad["公民身份证号"][:-1] + ("0" if bad["公民身份证号"][-1] != "0" else "1")
+    id_number = bad["公民身份证号"]
+    bad["公民身份证号"] = id_number[:-1] + ("0" if id_number[-1] != "0" else "1")
     unknown = person(3)
     unknown["所在党支部"] = "中共不存在的支部委员会"
     path = write_member_roster(tmp_path / "r.xlsx", [person(1), bad, unknown])
@@ -228,8 +244,6 @@ def test_the_roster_is_found_behind_an_instructions_sheet(
 
 def test_reimport_of_a_changed_record_reasks_a_member_who_had_confirmed(
         app: Flask, runner: Any, tree: None, tmp_path: Path) -> None:
-    from datetime import date
-
     from service.campaign.campaigns import start_campaign
     from service.campaign.workflow import confirm
     from service.models import CampaignMember
@@ -238,7 +252,7 @@ def test_reimport_of_a_changed_record_reasks_a_member_who_had_confirmed(
     first = person(1)
     assert _import(runner, write_member_roster(tmp_path / "a.xlsx", [first])).exit_code == 0
     with app.app_context():
-        campaign = start_campaign(find_org(COMMITTEE), date(2099, 1, 1), actor="test")
+        campaign = start_campaign(find_org(COMMITTEE), later(), actor="test")
         cm = db.session.scalar(select(CampaignMember))
         confirm(cm.card_id, member_id=cm.member_id, channel="wechat", identity="bound_openid",
                 actor=f"member:{cm.member_id}")
@@ -248,21 +262,20 @@ def test_reimport_of_a_changed_record_reasks_a_member_who_had_confirmed(
     changed = dict(first, 家庭住址="湖南省邵阳县塘渡口镇建设路9号")
     assert _import(runner, write_member_roster(tmp_path / "b.xlsx", [changed])).exit_code == 0
     with app.app_context():
-        cm = db.session.scalar(select(CampaignMember).where(CampaignMember.campaign_id == campaign_id))
+        cm = db.session.scalar(
+            select(CampaignMember).where(CampaignMember.campaign_id == campaign_id))
         assert cm.state == "pending" and cm.card_id != confirmed_card
 
 
 def test_people_imported_after_the_campaign_started_join_it(
         app: Flask, runner: Any, tree: None, tmp_path: Path) -> None:
-    from datetime import date
-
     from service.campaign.campaigns import progress, start_campaign
     from service.models import Campaign, CampaignMember, OutboxMessage
     from service.roster.orgs import find_org
 
     assert _import(runner, write_member_roster(tmp_path / "a.xlsx", [person(1)])).exit_code == 0
     with app.app_context():
-        campaign_id = start_campaign(find_org(COMMITTEE), date(2099, 1, 1), actor="test").id
+        campaign_id = start_campaign(find_org(COMMITTEE), later(), actor="test").id
         db.session.commit()
     rows = [person(1), person(2), person(3)]
     assert _import(runner, write_member_roster(tmp_path / "b.xlsx", rows)).exit_code == 0

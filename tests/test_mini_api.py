@@ -16,9 +16,9 @@ from service.extensions import db
 from service.models import CorrectionRequest, EvidenceEntry, Member
 from service.models.campaign import CONFIRMED, DISPUTED
 from service.models.channel import BY_MINI_LOGIN
+from testkit.fakes.wechat import FakeWeChat, wechat_config
+from testkit.workflow import cm_of, started
 from tests.binding_helpers import last_code
-from tests.fakes.wechat import FakeWeChat, wechat_config
-from tests.workflow_helpers import cm_of, started
 
 
 @pytest.fixture
@@ -64,7 +64,8 @@ def _entries(kind: str) -> int:
                              .where(EvidenceEntry.kind == kind)) or 0
 
 
-def test_login_returns_our_token_never_the_session_key(mini: Flask, wechat_fake: FakeWeChat) -> None:
+def test_login_returns_our_token_never_the_session_key(mini: Flask,
+                                                       wechat_fake: FakeWeChat) -> None:
     started()
     phone = Mini(mini, wechat_fake, "m-openid-1")
     answer = phone.login()

@@ -15,8 +15,8 @@ from service.bot.mini.openapi import document
 from service.extensions import db
 from service.models import ChannelBinding
 from service.models.channel import BY_ADMIN, WECHAT_MP
-from tests.fakes.wechat import FakeWeChat, wechat_config
-from tests.workflow_helpers import started
+from testkit.fakes.wechat import FakeWeChat, wechat_config
+from testkit.workflow import started
 
 OPENID = "m-fuzz-member"
 
@@ -61,6 +61,7 @@ def test_the_served_document_is_the_one_fuzzed(fuzz_app: Flask) -> None:
     assert fuzz_app.test_client().get("/api/openapi.json").json == document()
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,

@@ -17,7 +17,7 @@ from service.models import Member, MemberVersion
 from service.roster import history
 from service.roster.members import find_by_id_number, member_record, update_member
 from service.roster.orgs import ancestors, subtree_ids
-from tests.factories import make_member, make_org, synthetic_id
+from testkit.factories import make_member, make_org, synthetic_id
 
 ID = synthetic_id(date(1961, 2, 3), 77)
 MOBILE = "13912345678"

@@ -15,9 +15,9 @@ from service.extensions import db
 from service.links import card_link
 from service.models import Card, ChannelBinding, Member
 from service.models.channel import BY_ADMIN, WECHAT_OA
+from testkit.fakes.wechat import FakeWeChat, wechat_config
+from testkit.workflow import started
 from tests.binding_helpers import path_of, text
-from tests.fakes.wechat import FakeWeChat, wechat_config
-from tests.workflow_helpers import started
 
 OPENID = "oOAuth-member-1"
 

@@ -8,12 +8,12 @@ from typing import Any
 from flask import Flask
 from openpyxl import load_workbook
 from sqlalchemy import select
-from xlsx_helpers import COMMITTEE, write_org_roster
 
 from service.extensions import db
 from service.models import Org
+from tests.xlsx_helpers import COMMITTEE, write_org_roster
 
-USCC = "91110106700109904W"  # the example code printed in seed 002
+USCC = "91110106700109904W"  # the example code printed in the operations manual
 BRANCH = ["中共测试县林业局机关第一支部委员会", "631", "与上级党组织相同", "张三", "李四",
           "13800138000", None, None, None, None]
 JOINT = ["中共测试县林业局非公企业联合支部委员会", "联合党支部", "联合支部", "王五", "赵六",

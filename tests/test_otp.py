@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
+from service import throttle
 from service.clock import now_utc
 from service.errors import ServiceError
 from service.extensions import db
-from service import throttle
 from service.identity import otp
 from service.models import Member, OtpCode, OutboxMessage, Throttle
 from service.models.member_auth import VERIFY
@@ -21,10 +21,10 @@ from service.models.outbox import DEAD, SENT
 from service.notify.dispatch import drain
 from service.notify.messages import compose
 from service.unit_of_work import run_unit
-from tests.factories import make_member, make_org
-from tests.fakes import aliyun as aliyun_fake
-from tests.fakes.aliyun import FakeAliyunSms
-from tests.sms_helpers import sms_config
+from testkit.factories import make_member, make_org
+from testkit.fakes import aliyun as aliyun_fake
+from testkit.fakes.aliyun import FakeAliyunSms
+from testkit.sms import sms_config
 
 
 def _member(**overrides: Any) -> Member:

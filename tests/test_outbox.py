@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
+import time_machine
 from flask import Flask
 from sqlalchemy import func, select
 
 from service.campaign import workflow
-from service.clock import now_utc
+from service.clock import LOCAL_TZ, now_utc
 from service.evidence import ledger
 from service.evidence.verification import verify_chain
 from service.extensions import db
@@ -20,7 +20,7 @@ from service.notify import outbox, router
 from service.notify.channel import Deferred, SendError
 from service.notify.dispatch import drain
 from service.unit_of_work import run_unit
-from tests.workflow_helpers import cm_of, started
+from testkit.workflow import cm_of, started
 
 
 def _rows() -> list[OutboxMessage]:
@@ -178,24 +178,21 @@ def test_a_delivery_receipt_is_evidenced_once(app_ctx: Flask) -> None:
     assert _rows()[0].state == "delivered" and verify_chain().ok
 
 
-def test_cards_and_reminders_wait_out_the_quiet_hours(make_app: Any,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from datetime import datetime
-
+def test_cards_and_reminders_wait_out_the_quiet_hours(make_app: Any) -> None:
     from service.notify import outbox as outbox_module
 
     app = make_app(NOTIFY_QUIET_HOURS="21-8")
-    night = datetime(2026, 11, 23, 14, 30)  # 22:30 in Asia/Shanghai (storage is UTC)
-    morning = datetime(2026, 11, 24, 0, 30)  # 08:30 there
-    with app.app_context():
+    night = datetime(2026, 11, 23, 22, 30, tzinfo=LOCAL_TZ)
+    morning = datetime(2026, 11, 24, 8, 30, tzinfo=LOCAL_TZ)
+    # The campaign starts at night, so its cards are due then: only quiet hours hold them.
+    with app.app_context(), time_machine.travel(night.timestamp(), tick=False) as clock:
         _, members = started()
         otp = outbox_module.enqueue("otp", channel="console", key="otp:test",
                                     member_id=members[0].id)
         db.session.commit()
-        monkeypatch.setattr(outbox_module, "now_utc", lambda: night)
         claimed = run_unit(lambda: outbox_module.claim(100, "w1"))
         assert claimed == [otp.id]  # the code the member asked for goes; no card does
-        monkeypatch.setattr(outbox_module, "now_utc", lambda: morning)
+        clock.move_to(morning.timestamp())
         claimed = run_unit(lambda: outbox_module.claim(100, "w1"))
         assert len(set(claimed) - {otp.id}) == len(members)  # (the code's lease ran out too)
 

@@ -23,10 +23,10 @@ from service.notify import dispatch, outbox, outbox_admin, router
 from service.notify.channel import PermanentFailure
 from service.notify.messages import compose, compose_many
 from service.unit_of_work import run_unit
-from tests.fakes.aliyun import FakeAliyunSms
-from tests.fakes.aliyun_query import FakeAliyunSmsWithQuery
-from tests.sms_helpers import sms_config
-from tests.workflow_helpers import started
+from testkit.fakes.aliyun import FakeAliyunSms
+from testkit.fakes.aliyun_query import FakeAliyunSmsWithQuery
+from testkit.sms import sms_config
+from testkit.workflow import started
 
 
 def _rows() -> list[OutboxMessage]:

@@ -14,8 +14,8 @@ from service.extensions import db
 from service.forms.poster import poster_pdf
 from service.forms.qr import qr_matrix
 from service.models import AuditLog
-from tests.factories import make_member, make_org
-from tests.fakes.wechat import FakeWeChat, wechat_config
+from testkit.factories import make_member, make_org
+from testkit.fakes.wechat import FakeWeChat, wechat_config
 
 DPI = 150
 

@@ -18,7 +18,7 @@ from service.models import AuditLog, Member, Org
 from service.quality import rules
 from service.quality.report import Finding, QualityReport, build_report
 from service.records.idcard import id_check_char, mask_id
-from tests.factories import make_member, make_org, member_record, synthetic_id
+from testkit.factories import make_member, make_org, member_record, synthetic_id
 
 TODAY = date(2024, 6, 1)
 CLEAN_ORG = {"secretary": "张书记", "contact": "李联系", "contact_phone": "13900000001"}
@@ -261,7 +261,8 @@ def test_cli_xlsx(app: Flask, runner: Any, tmp_path: Path) -> None:
     wb = load_workbook(out)
     assert wb.sheetnames == ["汇总", "问题清单", "说明"]
     summary = list(wb["汇总"].iter_rows(values_only=True))
-    assert summary[0] == ("党组织", "党员数", "正式党员数", "预备党员数", "信息完整度", "错误数", "警告数")
+    assert summary[0] == ("党组织", "党员数", "正式党员数", "预备党员数", "信息完整度", "错误数",
+                          "警告数")
     large = next(r for r in summary if r[0].strip("　") == d["large"])
     assert large[1:4] == (51, 51, 0) and isinstance(large[4], float)
     assert summary[-1][0] == "合计" and summary[-1][1] == 58

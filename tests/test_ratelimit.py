@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from sqlalchemy import select
 
@@ -17,22 +18,22 @@ from service.models.outbox import PENDING, SENT
 from service.notify import ratelimit
 from service.notify.channel import Deferred
 from service.notify.dispatch import drain
-from tests.fakes.aliyun import FakeAliyunSms
-from tests.sms_helpers import sms_config
+from testkit.fakes.aliyun import FakeAliyunSms
+from testkit.sms import sms_config
+from testkit.workflow import started
 from tests.wechat_helpers import outbox_rows
-from tests.workflow_helpers import started
 
 SECOND = 1_900_000_000.25
 
 @pytest.fixture
-def pinned(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Pin the rate limiter's clock inside one second; tests move it by hand."""
-    now = [SECOND]
-    monkeypatch.setattr(ratelimit, "clock", lambda: now[0])
-    return now
+def pinned() -> Iterator[time_machine.Traveller]:
+    """Freeze the clock inside one second; tests move it by hand."""
+    with time_machine.travel(SECOND, tick=False) as traveller:
+        yield traveller
 
 
-def test_two_workers_share_one_limit(make_app: Callable[..., Flask], pinned: list[float]) -> None:
+def test_two_workers_share_one_limit(make_app: Callable[..., Flask],
+                                     pinned: time_machine.Traveller) -> None:
     workers = [make_app(NOTIFY_RATE_SMS_ALIYUN=3, NOTIFY_RATE_MAX_WAIT=0) for _ in range(2)]
     outcomes: Counter[str] = Counter()
     for i in range(8):
@@ -44,13 +45,13 @@ def test_two_workers_share_one_limit(make_app: Callable[..., Flask], pinned: lis
                 assert exc.code == "rate_limit" and exc.retry_after
                 outcomes["deferred"] += 1
     assert outcomes == {"sent": 3, "deferred": 5}
-    pinned[0] += 1  # the next second has its own window
+    pinned.shift(1)  # the next second has its own window
     with workers[1].app_context():
         ratelimit.acquire("sms_aliyun")
         assert ratelimit.limit_for("wechat_oa") == 50  # the default
 
 def test_a_high_limit_takes_slots_in_blocks(make_app: Callable[..., Flask],
-                                            pinned: list[float]) -> None:
+                                            pinned: time_machine.Traveller) -> None:
     with make_app(NOTIFY_RATE_WECHAT_OA=100).app_context():
         for _ in range(7):
             ratelimit.acquire("wechat_oa")
@@ -58,7 +59,7 @@ def test_a_high_limit_takes_slots_in_blocks(make_app: Callable[..., Flask],
     assert taken == [10]  # two blocks of five for seven sends: one write per block
 
 def test_concurrent_drains_respect_the_limit(make_app: Callable[..., Flask], ali: FakeAliyunSms,
-                                             pinned: list[float]) -> None:
+                                             pinned: time_machine.Traveller) -> None:
     settings = sms_config(ali.url, None, "sms_aliyun", NOTIFY_RATE_SMS_ALIYUN=3,
                           NOTIFY_RATE_MAX_WAIT=0)
     workers = [make_app(**settings) for _ in range(2)]
@@ -84,7 +85,7 @@ def test_concurrent_drains_respect_the_limit(make_app: Callable[..., Flask], ali
         assert all(r.attempts == 0 and "rate_limit" in r.last_error for r in waiting)
 
 def test_unlimited_provider_takes_no_slot(make_app: Callable[..., Flask],
-                                          pinned: list[float]) -> None:
+                                          pinned: time_machine.Traveller) -> None:
     with make_app(NOTIFY_RATE_SMS_TENCENT=0).app_context():
         for _ in range(5):
             ratelimit.acquire("sms_tencent")

@@ -14,8 +14,8 @@ from service.models.outbox import DEAD, DELIVERED, FAILED
 from service.notify import outbox, receipts
 from service.notify.receipts import Receipt
 from service.unit_of_work import run_unit
-from tests.inbound_helpers import evidence, outbox_rows, sent_row
-from tests.workflow_helpers import started
+from testkit.inbound import evidence, outbox_rows, sent_row
+from testkit.workflow import started
 
 
 @pytest.fixture

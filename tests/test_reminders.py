@@ -17,8 +17,8 @@ from service.models import CallTask, ChannelBinding, OutboxMessage
 from service.models.call_task import CANCELLED, OPEN
 from service.models.outbox import NOTICE
 from service.unit_of_work import run_unit
+from testkit.workflow import cm_of, confirm_kwargs
 from tests.reminder_helpers import controlled_clock, outbox_count, started_at, steps
-from tests.workflow_helpers import cm_of, confirm_kwargs
 
 
 def tick(clock, at: str) -> Counter[str]:

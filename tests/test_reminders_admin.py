@@ -18,8 +18,8 @@ from service.models import AdminUser, Campaign, OutboxMessage
 from service.models.admin_user import BRANCH_ADMIN, COMMITTEE_ADMIN
 from service.models.outbox import NOTICE
 from service.unit_of_work import run_unit
+from testkit.workflow import cm_of
 from tests.reminder_helpers import controlled_clock, started_at
-from tests.workflow_helpers import cm_of
 
 
 def notices() -> list[OutboxMessage]:

@@ -11,7 +11,7 @@ from service.extensions import db
 from service.models import AdminUser, AuditLog, Org
 from service.models.sampling import BRANCH, MEMBER
 from service.review import sampling, scoresheet
-from tests.factories import make_member, make_org
+from testkit.factories import make_member, make_org
 
 
 @pytest.mark.parametrize(("total", "size"), [

@@ -1,14 +1,13 @@
 """The real `flask scheduler run`, SIGKILLed and restarted around send times on a file clock.
 
-The scheduler process ticks every half second (SCHEDULER_TRIGGER) but reads the time from a
-file the test rewrites (REMINDER_CLOCK_FILE), so "10:00 on a working day" comes when the test
-says. Whatever the kills, each reminder step exists exactly once and none is queued in quiet
+The scheduler process (``testkit.scheduler_entry``) runs every job every 0.3 s but reads the
+time from a file the test rewrites, so "10:00 on a working day" comes when the test says.
+Whatever the kills, each reminder step exists exactly once and none is queued in quiet
 hours. The test waits for ticks by the process's log lines, never on timing.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -16,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,9 @@ from service.models import CallTask, OutboxMessage, ReminderStep
 from service.models.outbox import REMINDER
 from tests.reminder_helpers import controlled_clock, started_at
 
-FLASK = str(Path(sys.executable).with_name("flask"))
+pytestmark = pytest.mark.slow  # scheduler processes started and killed
+
+ROOT = Path(__file__).resolve().parent.parent
 WAIT_SECONDS = 90  # generous: only a hung process ever gets near it
 TICK_LINE = "定时任务 member-reminders"
 
@@ -44,12 +45,11 @@ class SchedulerProcess:
         self.instance = tmp / "sched-instance"
         config = app.config
         self.env = {
-            **os.environ,
+            **without_faketime(os.environ),
             "FLASK_SQLALCHEMY_DATABASE_URI": config["SQLALCHEMY_DATABASE_URI"],
             "FLASK_DATA_KEY": config["DATA_KEY"], "FLASK_SECRET_KEY": config["SECRET_KEY"],
-            "FLASK_REMINDER_CLOCK_FILE": str(self.clock),
-            "FLASK_SCHEDULER_TRIGGER": json.dumps({"trigger": "interval", "seconds": 0.3}),
             "FLASK_EVIDENCE_DIR": str(tmp / "evidence"),
+            "PYTHONPATH": str(ROOT),
         }
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -60,10 +60,10 @@ class SchedulerProcess:
 
     def start(self) -> None:
         assert self.proc is None
-        app_ref = f"service:create_app(None, {str(self.instance)!r})"
+        command = [sys.executable, "-m", "testkit.scheduler_entry", "--clock-file",
+                   str(self.clock), "--interval", "0.3", "--instance", str(self.instance)]
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen([FLASK, "--app", app_ref, "scheduler", "run"],
-                                         env=self.env, stdout=log, stderr=log)
+            self.proc = subprocess.Popen(command, env=self.env, stdout=log, stderr=log)
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -93,6 +93,22 @@ class SchedulerProcess:
 
     def tail(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")[-3000:]
+
+
+def without_faketime(env: Mapping[str, str]) -> dict[str, str]:
+    """Return ``env`` without libfaketime, for a child that must wait on real time.
+
+    Under `make test-future` libfaketime also shifts CLOCK_MONOTONIC, but glibc's
+    sem_clockwait (behind every timed lock wait in Python, APScheduler's wake-up included)
+    reaches the kernel unshifted, so the child would sleep for the whole shift. Its "now"
+    comes from the clock file anyway, so the shift would change nothing it decides.
+    """
+    preload = " ".join(p for p in env.get("LD_PRELOAD", "").split() if "faketime" not in p)
+    clean = {k: v for k, v in env.items()
+             if not k.startswith("FAKETIME") and k != "LD_PRELOAD"}
+    if preload:
+        clean["LD_PRELOAD"] = preload
+    return clean
 
 
 def count(model: Any, *where: Any) -> int:

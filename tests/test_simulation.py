@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 
-from bench.simulation import START, Simulation
-from service import fake_clock
-from tests.fakes.aliyun import FakeAliyunSms
-from tests.sms_helpers import sms_config
+from testkit import clock
+from testkit.fakes.aliyun import FakeAliyunSms
+from testkit.simulation import START, Simulation
+from testkit.sms import sms_config
+
+pytestmark = pytest.mark.slow  # a whole campaign, hour by hour
 
 MEMBERS = 150
 
@@ -31,13 +33,13 @@ def test_small_campaign_keeps_the_invariants(make_app: Any, aliyun: FakeAliyunSm
     app = make_app(**sms_config(aliyun.url, None, "console,sms_aliyun"))
     with app.app_context():
         sim = Simulation(MEMBERS, seed=3)
-        fake_clock.install(lambda: sim.now)
+        clock.install(lambda: sim.now)
         try:
             sim.setup(START)
             sim.run()
             report = sim.report()
         finally:
-            fake_clock.uninstall()
+            clock.uninstall()
     assert report["members"] == MEMBERS
     assert report["quiet_messages"] == 0
     assert report["duplicate_steps"] == 0

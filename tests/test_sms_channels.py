@@ -15,11 +15,11 @@ from service.extensions import db
 from service.models import EvidenceEntry, OutboxMessage
 from service.models.outbox import DEAD, FAILED, PENDING, SENT
 from service.notify.dispatch import drain
-from tests.fakes.aliyun import FakeAliyunSms, limit_control
-from tests.fakes.base import Fault
-from tests.fakes.tencent import FakeTencentSms, status_fault
-from tests.sms_helpers import sms_config
-from tests.workflow_helpers import started
+from testkit.fakes.aliyun import FakeAliyunSms, limit_control
+from testkit.fakes.base import Fault
+from testkit.fakes.tencent import FakeTencentSms, status_fault
+from testkit.sms import sms_config
+from testkit.workflow import started
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from service.models.outbox import DELIVERED, FAILED, NOTICE
 from service.notify import outbox
 from service.notify.channel import SendResult
 from service.unit_of_work import run_unit
-from tests.factories import make_member
-from tests.inbound_helpers import (
+from testkit.factories import make_member
+from testkit.inbound import (
     evidence,
     inbox_rows,
     outbox_rows,
@@ -31,7 +31,7 @@ from tests.inbound_helpers import (
     sent_row,
     wechat_config,
 )
-from tests.workflow_helpers import cm_of, committee, started
+from testkit.workflow import cm_of, committee, started
 
 ALIYUN_ACK = {"code": 0, "msg": "成功"}
 TENCENT_ACK = {"result": 0, "errmsg": "OK"}

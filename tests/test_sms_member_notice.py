@@ -20,13 +20,13 @@ from service.notify.aliyun import AliyunSms
 from service.notify.channel import NotReachable, Outgoing
 from service.notify.dispatch import drain
 from service.unit_of_work import run_unit
-from tests.fakes import aliyun as aliyun_fake
-from tests.fakes import tencent as tencent_fake
-from tests.fakes.aliyun import FakeAliyunSms
-from tests.fakes.tencent import FakeTencentSms
-from tests.inbound_helpers import PUSH_TOKEN, post_sms
-from tests.sms_helpers import sms_config
-from tests.workflow_helpers import started
+from testkit.fakes import aliyun as aliyun_fake
+from testkit.fakes import tencent as tencent_fake
+from testkit.fakes.aliyun import FakeAliyunSms
+from testkit.fakes.tencent import FakeTencentSms
+from testkit.inbound import PUSH_TOKEN, post_sms
+from testkit.sms import sms_config
+from testkit.workflow import started
 
 
 def _notices() -> list[OutboxMessage]:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
@@ -19,7 +20,7 @@ from service.extensions import db
 from service.models import WeChatToken
 from service.notify import tokens
 from service.notify.wechat_client import oa_client
-from tests.fakes.wechat import OA_APPID, FakeWeChat
+from testkit.fakes.wechat import OA_APPID, FakeWeChat
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,6 +53,7 @@ def test_two_app_instances_fetch_the_token_once(wechat_app: Any, wechat_fake: Fa
     assert len(wechat_fake.token_fetches()) == 1 and len(wechat_fake.qrcodes) == 8
 
 
+@pytest.mark.slow  # two processes
 def test_two_processes_fetch_the_token_once(wechat_app: Any, wechat_fake: FakeWeChat,
                                             tmp_path: Path) -> None:
     app = wechat_app()
@@ -94,7 +96,8 @@ def test_expired_token_is_never_handed_out(wechat_app: Any, wechat_fake: FakeWeC
         assert len(wechat_fake.token_fetches()) == 2
 
 
-def test_a_refused_token_is_replaced_only_if_still_stored(wechat_app: Any, wechat_fake: FakeWeChat) -> None:
+def test_a_refused_token_is_replaced_only_if_still_stored(wechat_app: Any,
+                                                          wechat_fake: FakeWeChat) -> None:
     with wechat_app().app_context():
         client = oa_client()
         old = tokens.current(OA_APPID, client.fetch_token)

@@ -10,7 +10,7 @@ from service.admin import throttle
 from service.clock import now_utc
 from service.extensions import db
 from service.models import AdminUser, AuditLog, Throttle
-from tests.factories import make_org
+from testkit.factories import make_org
 
 
 def _org(app, name="中共测试用户管理委员会"):

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 
 from service.identity.binding_links import load_binding_token
-from tests.inbound_helpers import (
+from testkit.inbound import (
     APPID,
     TOKEN,
     inbox_rows,
@@ -20,7 +20,7 @@ from tests.inbound_helpers import (
     sha1_signature,
     text_xml,
 )
-from tests.inbound_helpers import wechat_config as config
+from testkit.inbound import wechat_config as config
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">

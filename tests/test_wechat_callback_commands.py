@@ -17,7 +17,7 @@ from service.identity.binding_links import load_binding_token
 from service.models import ChannelBinding
 from service.models.inbox import QUEUED
 from service.models.outbox import DELIVERED, FAILED
-from tests.inbound_helpers import (
+from testkit.inbound import (
     bind,
     event_xml,
     evidence,
@@ -30,8 +30,8 @@ from tests.inbound_helpers import (
     sent_row,
     text_xml,
 )
-from tests.inbound_helpers import wechat_config as config
-from tests.workflow_helpers import cm_of, started
+from testkit.inbound import wechat_config as config
+from testkit.workflow import cm_of, started
 
 
 @pytest.fixture

@@ -9,10 +9,11 @@ import pytest
 
 from service.notify.channel import PermanentFailure, SendError, TokenExpired
 from service.notify.wechat_client import mp_client, oa_client
-from tests.fakes.wechat import OA_APPID, FakeWeChat
+from testkit.fakes.wechat import OA_APPID, FakeWeChat
 
 
-def test_qrcode_uses_one_stable_token_for_many_calls(wechat_app: Any, wechat_fake: FakeWeChat) -> None:
+def test_qrcode_uses_one_stable_token_for_many_calls(wechat_app: Any,
+                                                     wechat_fake: FakeWeChat) -> None:
     with wechat_app().app_context():
         client = oa_client()
         first = client.create_qrcode("c:1:abc", 3600)

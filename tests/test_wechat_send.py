@@ -17,8 +17,8 @@ from service.models.outbox import DEAD, FAILED, NOTICE, PENDING, SENT
 from service.notify import outbox
 from service.notify.dispatch import drain
 from service.unit_of_work import run_unit
-from tests.fakes.aliyun import FakeAliyunSms
-from tests.fakes.wechat import (
+from testkit.fakes.aliyun import FakeAliyunSms
+from testkit.fakes.wechat import (
     MP_CARD,
     SUB_CARD,
     TPL_CARD,
@@ -26,7 +26,7 @@ from tests.fakes.wechat import (
     FakeWeChat,
     wechat_config,
 )
-from tests.sms_helpers import sms_config
+from testkit.sms import sms_config
 from tests.wechat_helpers import WECHAT_MP, bound_campaign, mp_openid, oa_openid, outbox_rows
 
 TEMPLATE = "/cgi-bin/message/template/send"

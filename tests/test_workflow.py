@@ -1,4 +1,4 @@
-"""The confirmation workflow driven through every transition of DESIGN §2 by its use cases."""
+"""The confirmation workflow driven through every transition by its use cases."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from service.models.campaign import (
 )
 from service.roster.members import update_member
 from service.unit_of_work import run_unit
-from tests.workflow_helpers import PNG, cm_of, confirm_kwargs, started, yesterday
+from testkit.workflow import PNG, cm_of, confirm_kwargs, started, yesterday
 
 
 def _entries(kind: str | None = None) -> int:
@@ -194,7 +194,8 @@ def test_proxy_confirm_with_attachment_and_annotation(app_ctx: Flask) -> None:
     assert cm_of(campaign.id, m.id).state == PROXY_CONFIRMED
     assert db.session.scalar(select(CorrectionRequest.status)) == "withdrawn"
     note = annotation.signature_note(m.id)
-    assert note == {"text": f"因外出，由信息采集员王采集于2017年6月30日通过电话确认，凭证 E{entry.seq:06d}",
+    assert note == {"text": "因外出，由信息采集员王采集于2017年6月30日通过电话确认，"
+                            f"凭证 E{entry.seq:06d}",
                     "evidence_id": f"E{entry.seq:06d}", "entry_hash": entry.entry_hash}
     assert _entries("consent") == 0  # a collector's record is not the member's e-consent
 
@@ -241,6 +242,7 @@ def test_short_code_and_signed_link_find_the_card(app_ctx: Flask) -> None:
     assert cards.load_card_token(token).id == card.id
     with pytest.raises(ServiceError, match="链接无效"):
         cards.load_card_token(token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1])
-    run_unit(lambda: workflow.edit_record(members[0].id, {"address": "改3号"}, actor="a", basis="b"))
+    run_unit(lambda: workflow.edit_record(members[0].id, {"address": "改3号"}, actor="a",
+                                          basis="b"))
     with pytest.raises(ServiceError, match="确认码"):
         cards.find_card_by_code(card.short_code)

@@ -12,8 +12,8 @@ from service.extensions import db
 from service.models import ChannelBinding, Member, OutboxMessage
 from service.models.channel import BY_ADMIN, WECHAT_MP, WECHAT_OA
 from service.unit_of_work import run_unit
-from tests.fakes.wechat import FakeWeChat
-from tests.workflow_helpers import committee
+from testkit.fakes.wechat import FakeWeChat
+from testkit.workflow import committee
 
 
 def oa_openid(member: Member) -> str:

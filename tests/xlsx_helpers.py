@@ -7,8 +7,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from factories import synthetic_id
 from openpyxl import Workbook, load_workbook
+
+from testkit.factories import synthetic_id
 
 COMMITTEE = "中共测试县林业局委员会"
 BRANCH_A = "中共测试县林业局机关第一支部委员会"
@@ -33,10 +34,12 @@ def person(n: int, *, born: date = date(1975, 4, 9), male: bool = True) -> dict[
         "序号": n, "姓名": f"测试员{n}", "所在党支部": BRANCH_A,
         "公民身份证号": synthetic_id(born, n, region="430523", male=male),
         "性别": "男" if male else "女", "民族": "01", "出生日期": born.isoformat(), "学历": "21",
-        "人员类别": "正式党员", "加入党组\n织日期": "2001-07-01", "转为正式\n党员日期": "2002-07-01",
+        "人员类别": "正式党员", "加入党组\n织日期": "2001-07-01",
+        "转为正式\n党员日期": "2002-07-01",
         "工作岗位": "011", "手机号": f"1390000{n:04d}", "固定电话": None,
         "家庭住址": f"湖南省邵阳县塘渡口镇新建路{n}号", "党籍状态": "正常",
-        "是否为失\n联党员": "否", "失去联\n系日期": None, "是否为流\n动党员": "否", "外出流向": None,
+        "是否为失\n联党员": "否", "失去联\n系日期": None, "是否为流\n动党员": "否",
+        "外出流向": None,
     }
 
 
@@ -87,7 +90,8 @@ def write_member_roster(path: Path, rows: list[dict[str, Any]], *, party: str = 
             value = row.get(LABELS[i])
             if value is not None:
                 ws.cell(r, out, value)
-    ws.cell(6 + len(rows) + 1, 1, "注：此表可从系统中导出或从共产党员网（网址：www.12371.cn）下载，不可自行制作。")
+    ws.cell(6 + len(rows) + 1, 1,
+            "注：此表可从系统中导出或从共产党员网（网址：www.12371.cn）下载，不可自行制作。")
     wb.save(path)
     return path
 

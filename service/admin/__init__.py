@@ -1,4 +1,4 @@
-"""Admin web pages and their JSON endpoints, by role (issue 9).
+"""Admin web pages and their JSON endpoints, by role.
 
 Adding a page module: give it ``bp = Blueprint("admin_<name>", __name__, url_prefix="/admin")``,
 add the module to ``BLUEPRINT_MODULES`` and, for the top navigation, an entry to ``NAV``

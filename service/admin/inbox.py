@@ -1,4 +1,4 @@
-"""The branch admin's queue of member replies we could not match safely (issue 7): list them,
+"""The branch admin's queue of member replies we could not match safely: list them,
 attribute one to the member who sent it (recording their confirmation, or sending them the
 dispute link), or mark it dealt with on a note. Nothing queued is ever dropped silently.
 """

@@ -1,4 +1,4 @@
-"""Who sees what and who may do what, enforced in the queries themselves (DESIGN §8).
+"""Who sees what and who may do what, enforced in the queries themselves.
 
 Reading: ``org_department`` sees every org; everyone else sees their org's subtree
 (``Org.path`` prefix: a committee admin their committee and below, a branch admin or collector
@@ -32,18 +32,18 @@ from service.models.admin_user import BRANCH_ADMIN, COLLECTOR, COMMITTEE_ADMIN, 
 _FIELD_STAFF = frozenset({COMMITTEE_ADMIN, BRANCH_ADMIN, COLLECTOR})
 _MANAGERS = frozenset({COMMITTEE_ADMIN, BRANCH_ADMIN})
 ACTIONS: dict[str, frozenset[str]] = {
-    # collectors' work (issue 9 item 5)
+    # collectors' work: members who are away or cannot be reached
     "proxy_confirm": _FIELD_STAFF,
     "mark_unreachable": _FIELD_STAFF,
     "reopen": _FIELD_STAFF,
     "close_call_task": _FIELD_STAFF,
     "view_full_phone": frozenset({BRANCH_ADMIN, COLLECTOR}),  # they make the calls
-    # record keeping (items 3-4)
+    # record keeping
     "edit_member": _MANAGERS,
     "submit": _MANAGERS,
     "resolve_correction": _MANAGERS,
     "view_full_id": frozenset({ORG_DEPARTMENT, COMMITTEE_ADMIN, BRANCH_ADMIN}),
-    # the queue of unmatched member replies (issue 7): collectors and inspectors only read it
+    # the queue of unmatched member replies: collectors and inspectors only read it
     "resolve_inbox": _MANAGERS,
     # imports, exports, review, sampling, audit: adjust here, in one place
     "import": frozenset({COMMITTEE_ADMIN}),

@@ -157,7 +157,8 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
             try:
                 out[key] = date.fromisoformat(text)
             except ValueError as exc:
-                raise ServiceError(f"{MEMBER_LABELS[key]}“{text}”不是有效日期（应为 YYYY-MM-DD）") from exc
+                raise ServiceError(
+                    f"{MEMBER_LABELS[key]}“{text}”不是有效日期（应为 YYYY-MM-DD）") from exc
         elif key in _FLAG_KEYS and isinstance(text, str):
             if text not in ("是", "否"):
                 raise ServiceError(f"{MEMBER_LABELS[key]}应填“是”或“否”")

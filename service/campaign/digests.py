@@ -25,7 +25,7 @@ from service.models.campaign import DISPUTED, DRAFT, OPEN, PENDING, UNREACHABLE
 from service.models.correction import OPEN as REQUEST_OPEN
 
 NAMES_SHOWN = 10
-BRANCH_LIMIT, COMMITTEE_LIMIT = 10, 15  # working days, 2018 notice (seeds/003)
+BRANCH_LIMIT, COMMITTEE_LIMIT = 10, 15  # working days, the 2018 回头看 notice
 
 
 def send_digests(now: datetime) -> Counter[str]:

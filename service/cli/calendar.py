@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from service.unit_of_work import run_unit
 from service.errors import ServiceError
 from service.holidays.files import read_days
 from service.holidays.store import import_days, year_days, year_statement
+from service.unit_of_work import run_unit
 
 group = AppGroup("calendar", help="节假日安排（放假与调休上班日），优先于 chinesecalendar。")
 

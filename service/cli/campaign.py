@@ -76,7 +76,8 @@ def status(org_name: str | None, campaign_id: int | None, as_json: bool) -> None
             "members": _member_states(campaign.id),
         }, ensure_ascii=False, indent=2))
         return
-    click.echo(f"信息确认工作 #{campaign.id}“{campaign.name}”，截止 {campaign.deadline.isoformat()}")
+    click.echo(f"信息确认工作 #{campaign.id}“{campaign.name}”，"
+               f"截止 {campaign.deadline.isoformat()}")
     for state, label in STATE_LABELS.items():
         click.echo(f"  {label}：{done.counts[state]}")
     click.echo(f"  合计：{done.total}；" + ("已全部完成" if done.complete

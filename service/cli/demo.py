@@ -38,7 +38,8 @@ group = AppGroup("demo", help="演示数据。")
               help=f"党员人数（{MIN_MEMBERS}–{MAX_MEMBERS}）")
 @click.option("--seed", default=1, show_default=True, type=int,
               help="随机种子：种子相同，生成的数据相同")
-@click.option("--if-empty", is_flag=True, help="数据库中已有数据时跳过，不报错（供 make demo 重复运行）")
+@click.option("--if-empty", is_flag=True,
+              help="数据库中已有数据时跳过，不报错（供 make demo 重复运行）")
 def seed(size: int, seed: int, if_empty: bool) -> None:
     """Generate a synthetic org tree, members and demo sign-ins into an empty database."""
     if not MIN_MEMBERS <= size <= MAX_MEMBERS:
@@ -92,8 +93,9 @@ def _summary(roster: SyntheticRoster, seed: int, accounts: list[DemoAccount], se
     click.echo(f"  {roster.top.name}下设基层党委 {len(roster.committees())} 个，"
                f"党总支 {types.count('621')} 个，党支部 {branches} 个"
                f"（其中联合党支部 {types.count('632')} 个）")
-    click.echo(f"  党员 {roster.size:,} 名（预备党员 {probationary:,} 名，流动党员 {floating:,} 名，"
-               f"失联党员 {lost:,} 名）；人员均为合成，身份证号和手机号不属于真实人员")
+    click.echo(f"  党员 {roster.size:,} 名（预备党员 {probationary:,} 名，"
+               f"流动党员 {floating:,} 名，失联党员 {lost:,} 名）；"
+               "人员均为合成，身份证号和手机号不属于真实人员")
     if accounts:
         click.echo("演示账号（在 /admin/ 登录；仅供演示，切勿用于正式环境）：")
         for a in accounts:

@@ -62,11 +62,13 @@ def _headline(r: QualityReport) -> str:
 
 
 def _print(r: QualityReport, limit: int) -> None:
-    click.echo(f"数据质量核查（回头看）报告　范围：{r.scope}　生成时间：{format_local(r.generated_at)}")
+    click.echo(f"数据质量核查（回头看）报告　范围：{r.scope}　"
+               f"生成时间：{format_local(r.generated_at)}")
     click.echo(_headline(r))
     click.echo("\n各党组织（只计本组织直属党员）：")
     widths = (max([_width(s.name) + 2 * s.depth for s in r.orgs] + [8]), 6, 8, 8, 10, 6, 6)
-    click.echo(_row(("党组织", "党员数", "正式党员", "预备党员", "信息完整度", "错误", "警告"), widths))
+    headers = ("党组织", "党员数", "正式党员", "预备党员", "信息完整度", "错误", "警告")
+    click.echo(_row(headers, widths))
     for s in [*r.orgs, r.total]:
         name = "　" * s.depth + s.name
         click.echo(_row((name, s.members, s.full_members, s.probationary, _percent(s),

@@ -11,7 +11,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from service import fake_clock, scheduler
+from service import scheduler
 from service.clock import now_utc, to_local
 
 group = AppGroup("scheduler", help="定时提醒调度。")
@@ -28,7 +28,6 @@ def run() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    fake_clock.install_from_config(app.config)
     removed = scheduler.prune_stale_jobs()
     sched = scheduler.build_scheduler(app)
 
@@ -50,22 +49,10 @@ def run() -> None:
 
 
 @group.command("tick")
-@click.option("--at", "at", default=None, metavar="时间",
-              help="按此北京时间运行一次，如 \"2026-12-01 09:00\"（默认现在）")
-def tick(at: str | None) -> None:
-    """Run every job once now, or as if it were --at (the clock is set for the whole run)."""
-    if at:
-        try:
-            moment = fake_clock.parse_local(at)
-        except ValueError as exc:
-            raise click.BadParameter(f"无法识别的时间“{at}”，应如 2026-12-01 09:00",
-                                     param_hint="--at") from exc
-        fake_clock.install(fake_clock.fixed(moment))
-    try:
-        now = now_utc()
-        done = scheduler.run_all(now)
-    finally:
-        fake_clock.uninstall()
+def tick() -> None:
+    """Run every job once now, each in its own transaction (catch up without the scheduler)."""
+    now = now_utc()
+    done = scheduler.run_all(now)
     click.echo(f"提醒任务（{to_local(now):%Y-%m-%d %H:%M}）：{describe(done)}")
 
 

@@ -81,7 +81,8 @@ def echo_problems(problems: Iterable[CellProblem]) -> None:
     for p in ordered[:MAX_SHOWN]:
         click.echo(mask_numbers(p.describe()), err=True)
     if len(ordered) > MAX_SHOWN:
-        click.echo(f"……另有 {len(ordered) - MAX_SHOWN} 条未显示，请用 --errors-out 查看全部", err=True)
+        click.echo(f"……另有 {len(ordered) - MAX_SHOWN} 条未显示，请用 --errors-out 查看全部",
+                   err=True)
 
 
 def report_errors(source: Path, target: Path, problems: list[CellProblem],

@@ -28,7 +28,8 @@ from service.models.evidence import GENESIS_HASH
 ENTRY_VERSION = 1
 HEAD_ID = 1
 
-# DESIGN §3 kinds, plus card_issued so the chain holds the hash of every card put to a member.
+# What counts as evidence of a member's answer and of how it reached them, plus card_issued so
+# the chain holds the hash of every card put to a member.
 # Their Chinese names are in service.labels.
 CARD_ISSUED = "card_issued"
 CARD_SENT = "card_sent"

@@ -50,7 +50,8 @@ def verify_chain(batch: int = 1000) -> Report:
     if (head_seq, head_hash) != (count, prev_hash):
         bad = evidence_id(count + 1) if head_seq > count else evidence_id(max(count, 1))
         return Report(count, count, prev_hash, bad,
-                      f"{bad}：链头记录为第 {head_seq} 条，与账本末尾不符（末尾凭证可能被删除或篡改）")
+                      f"{bad}：链头记录为第 {head_seq} 条，与账本末尾不符"
+                      "（末尾凭证可能被删除或篡改）")
     return Report(count, count, prev_hash)
 
 

@@ -67,7 +67,8 @@ def register_font(configured: str | None = None) -> str:
             f"如 fonts-wqy-microhei 中的 wqy-microhei.ttc）：{exc}"
         ) from exc
     if ord("党") not in font.face.charToGlyph:
-        raise FontMissing(f"字体文件 {path.name} 不含中文字形，请改用中文字体（如 fonts-wqy-microhei）")
+        raise FontMissing(f"字体文件 {path.name} 不含中文字形，"
+                          "请改用中文字体（如 fonts-wqy-microhei）")
     pdfmetrics.registerFont(font)
     _registered = str(path)
     return FONT_NAME

@@ -57,7 +57,8 @@ def _items(pen: Pen, r: dict[str, Any], y: float) -> float:
     y -= PITCH
     pen.date_blanks(pen.text(LEFT, y, "5.出生日期："), y, r.get("birth_date"))
     y -= PITCH
-    _code_line(pen, y, "6.学历（参照《学历代码》填写相应代码）：", 2, r.get("education"), EDUCATION.name_of)
+    _code_line(pen, y, "6.学历（参照《学历代码》填写相应代码）：", 2, r.get("education"),
+               EDUCATION.name_of)
     y -= PITCH
     x = pen.text(LEFT, y, "7.人员类别（勾选一项）：") + 16
     x = pen.choice(x, y, "正式党员", r.get("member_type") == FULL_MEMBER, gap=24)
@@ -70,7 +71,8 @@ def _items(pen: Pen, r: dict[str, Any], y: float) -> float:
     y -= PITCH
     pen.date_blanks(pen.text(LEFT, y, "10.转为正式党员日期："), y, r.get("full_on"))
     y -= PITCH
-    _code_line(pen, y, "11.工作岗位（参照《工作岗位代码》填写相应代码）：", 4, r.get("job"), JOBS.name_of)
+    _code_line(pen, y, "11.工作岗位（参照《工作岗位代码》填写相应代码）：", 4, r.get("job"),
+               JOBS.name_of)
     y -= PITCH
     pen.boxes(pen.text(LEFT, y, "12.联系电话（手机号）："), y, 11, r.get("mobile"))
     y -= PITCH

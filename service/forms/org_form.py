@@ -16,8 +16,9 @@ NOTE_6 = ("（备注：“与上级党组织相同”指本党组织所在的法
 FOOTNOTE = ("注：软件系统中信息齐全的，此表可直接从软件系统中导出打印，再交由党支部（党总支、党委）"
             "初核，基层党委复核。")
 ANNEX_TITLE = "党组织和所在单位基本信息采集表附页"
-# 附页 columns (seed 002): header, width in points.
-ANNEX_COLUMNS = (("序号", 36.0), ("单位名称", 218.0), ("单位类别", 104.0), ("党组织所在单位代码", 123.9))
+# 附页 columns (as in the operations manual): header, width in points.
+ANNEX_COLUMNS = (("序号", 36.0), ("单位名称", 218.0), ("单位类别", 104.0),
+                 ("党组织所在单位代码", 123.9))
 ROW_H = 26.0
 
 
@@ -74,10 +75,12 @@ def _unit_items(pen: Pen, y: float, unit: dict[str, Any], extra: int) -> None:
     _code_line(pen, LEFT, y, "8.单位类别（参照《单位性质类别代码》填写相应代码）：", 2,
                unit.get("unit_type"), UNIT_TYPES.name_of)
     y -= PITCH
-    y = _code_line(pen, LEFT, y, "9.单位建立党组织情况（参照《单位建立中共组织情况代码》填写相应代码）：",
+    y = _code_line(pen, LEFT, y,
+                   "9.单位建立党组织情况（参照《单位建立中共组织情况代码》填写相应代码）：",
                    2, unit.get("party_org_status"), UNIT_PARTY_ORG.name_of)
     y -= PITCH
-    y = _code_line(pen, LEFT, y, "10.党组织所在单位代码（一般为该单位组织机构代码或统一社会信用代码）：",
+    y = _code_line(pen, LEFT, y,
+                   "10.党组织所在单位代码（一般为该单位组织机构代码或统一社会信用代码）：",
                    18, unit.get("unit_code"), None)
     if extra > 0:
         pen.text(LEFT, y - 20, f"（本党组织另有 {extra} 个所在单位，见《{ANNEX_TITLE}》）", 10.5)

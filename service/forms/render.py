@@ -50,7 +50,7 @@ def org_form_pdf(
     org: dict[str, Any], units: list[dict[str, Any]], out: Out,
     *, printed_on: date | None = None, font: str | None = None,
 ) -> int:
-    """Write the 附件1 page for org (plus the 附页 for a joint branch's other units); return pages."""
+    """Write the 附件1 page for org (and a joint branch's 附页 of other units); return pages."""
     pen = Pen(_canvas(out, "党组织和所在单位基本信息采集表"), register_font(font))
     pages = draw_org_pages(pen, org, units, printed_on)
     pen.c.save()

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from service import audit
+from service import audit, throttle
 from service.campaign.outstanding import member_for_openid
 from service.clock import now_utc
 from service.errors import ServiceError
 from service.evidence import ledger
 from service.extensions import db
-from service import throttle
 from service.identity import otp
 from service.identity.binding_links import binding_link
 from service.models import ChannelBinding, Member, Org

@@ -10,7 +10,7 @@ from service.extensions import db
 from service.models.org import Org
 from service.schema import BigId, created_at, intpk
 
-# DESIGN §8. The org scope is a subtree: the user sees their org and everything below it.
+# Roles. The org scope is a subtree: the user sees their org and everything below it.
 ORG_DEPARTMENT = "org_department"  # 组织部门: read, review, sample
 COMMITTEE_ADMIN = "committee_admin"  # 基层党委信息管理员: manage the subtree
 BRANCH_ADMIN = "branch_admin"  # 支部管理员: own branch

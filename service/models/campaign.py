@@ -17,7 +17,7 @@ from service.models.member import Member
 from service.models.org import Org
 from service.schema import BigId, created_at, intpk
 
-# DESIGN §2. The order is the order the admin pages list them in.
+# A member's state in a campaign. The order is the order the admin pages list them in.
 DRAFT = "draft"
 PENDING = "pending"
 CONFIRMED = "confirmed"

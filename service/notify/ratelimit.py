@@ -38,11 +38,6 @@ _lock = threading.Lock()
 _held: dict[tuple[str, str], tuple[int, int]] = {}  # (database, provider) → (window, left)
 
 
-def clock() -> float:
-    """Return the time the windows are cut from (a function so tests can pin it)."""
-    return time.time()
-
-
 def limit_for(provider: str) -> int:
     """Return the provider's messages per second (0: unlimited)."""
     value = current_app.config.get(f"NOTIFY_RATE_{provider.upper()}")
@@ -58,7 +53,7 @@ def acquire(provider: str) -> None:
     deadline = time.monotonic() + max_wait
     key = (str(db.engine.url), provider)
     while True:
-        now = clock()
+        now = time.time()
         window = int(now)
         if _spend_held(key, window):
             return

@@ -1,7 +1,7 @@
 """A thin WeChat server-API client (official account or mini-program) on the shared token store.
 
-Why not wechatpy 1.8.18's ``WeChatClient`` for calling the API (we still use wechatpy for
-callback signatures, crypto and XML parsing): its token handling is wrong for us three ways:
+Why not wechatpy 1.8.18's ``WeChatClient`` for calling the API (wechatpy is left with the
+callback's AES envelope and passive replies only): its token handling is wrong for us three ways:
 it fetches from a hard-coded ``https://api.weixin.qq.com/cgi-bin/token`` whatever
 ``API_BASE_URL`` says (tests could not reach the fake through configuration), it has no
 ``stable_token`` (each process's fetch invalidates the others' tokens), and it keeps the

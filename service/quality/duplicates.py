@@ -1,4 +1,4 @@
-"""Finding the same person recorded twice: by 公民身份证号 across all data, by 姓名+出生日期 in a branch."""
+"""The same person recorded twice: by 公民身份证号 anywhere, by 姓名+出生日期 in a branch."""
 
 from __future__ import annotations
 

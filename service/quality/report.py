@@ -1,4 +1,4 @@
-"""The 回头看 report: every member and org in a scope checked, with per-org counts and completeness."""
+"""The 回头看 report: every member and org in a scope checked; per-org counts, completeness."""
 
 from __future__ import annotations
 

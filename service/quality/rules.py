@@ -1,7 +1,7 @@
 """The 回头看 rules: the notice's problem categories, branch-size checks and completeness items.
 
 Member-level checks are the record validators (service.records.validate); this module only maps
-their rule ids onto the categories of the 2018 notice (组通〔2018〕6号, seed 003) and adds what a
+their rule ids onto the categories of the 2018 notice (组通〔2018〕6号) and adds what a
 single record cannot show: branch sizes, members outside a branch, and the completeness formula.
 """
 
@@ -16,7 +16,8 @@ from service.records.fields import FULL_MEMBER
 from service.records.party_dates import NO_PROBATION
 from service.records.problems import ERROR, WARNING, Problem
 
-# The notice's words, in its order; the last one is ours (validation-rules.md §3.3, 党章 第八条).
+# The notice's words, in its order; the last one is ours (党章 第八条: every member belongs to
+# a branch, a group or another specific party organisation).
 MISSED = "漏采"
 DUPLICATE = "重复采集"
 INACCURATE = "采集信息不准确"

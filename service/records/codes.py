@@ -202,7 +202,8 @@ EDUCATION = CodeTable("学历", _table("""
     "博士": "11", "硕士": "12", "中专": "41", "职高": "44", "技校": "47", "高中": "6",
 })
 
-# 工作岗位 as printed in seed 001 (seed 000's copy is garbled by its two-column layout).
+# 工作岗位 as a county's 2017 forwarding notice prints it (the central notice's copy is garbled
+# by its two-column layout).
 JOBS = CodeTable("工作岗位", _table("""
 0 在岗职工
 01 机关干部岗位
@@ -264,7 +265,7 @@ JOBS = CodeTable("工作岗位", _table("""
 611 党组织关系在人才（劳动）服务中心，不明职业的人员
 612 其他从业人员
 613 其他无业人员
-"""), aliases={"大学专科学学生": "32"})  # the typo of seeds 001/002, still in old systems
+"""), aliases={"大学专科学学生": "32"})  # a typo of circulated copies, still in old systems
 
 # GB/T 3304-1991 plus the 97/98 codes every Chinese information system adds.
 _ETHNIC_NAMES = (

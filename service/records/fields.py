@@ -76,5 +76,6 @@ YES, NO = "是", "否"
 UNIT_SITUATIONS = ("与上级党组织相同", "法人单位", "联合支部")
 SAME_AS_PARENT, LEGAL_ENTITY, JOINT_UNITS = UNIT_SITUATIONS
 
-# A unit that has neither a credit code nor an organisation code is written as "0" (seed 002).
+# A unit that has neither a credit code nor an organisation code is written as "0" (as the
+# operations manual of the collection system says).
 NO_UNIT_CODE = "0"

@@ -1,8 +1,8 @@
 """公民身份号码 (GB 11643-1999): normalising, the MOD 11-2 check, 15→18 upgrade, masking.
 
 Hand-written on purpose: python-stdnum's cn.ric rejects valid numbers of older members (it
-checks the region code against the birth year) and crashes on unknown counties; see
-reference/validation-rules.md §1. Only the province prefix is checked, never the county.
+checks the region code against the birth year) and crashes on unknown counties. Only the
+province prefix is checked, never the county.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ from service.records.xlsx_write import save, start_sheet, write_rows
 
 _ORG_INDEX = column_index(ORG_LAYOUT)
 _UNIT_INDEX = column_index(UNIT_LAYOUT)
-_SITUATION_ALIASES = {"联合党支部": fields.JOINT_UNITS, "与上级党组织在同一法人单位": fields.SAME_AS_PARENT,
+_SITUATION_ALIASES = {"联合党支部": fields.JOINT_UNITS,
+                      "与上级党组织在同一法人单位": fields.SAME_AS_PARENT,
                       "与上级相同": fields.SAME_AS_PARENT, "法人": fields.LEGAL_ENTITY}
 UNIT_KEYS = ("name", "unit_type", "party_org_status", "unit_code")
 
@@ -166,7 +167,8 @@ def _attach_units(orgs: list[OrgRow], header: SheetHeader, rows: list[SheetRow]
     by_name = {name_key(o.org["name"]): o for o in orgs if isinstance(o.org["name"], str)}
     loose: list[CellProblem] = []
     for row in rows:
-        # A per-org 附页 (seed 002) names its org in the "基层党组织：" line instead of a column.
+        # A per-org 附页 (operations-manual layout) names its org in the "基层党组织：" line
+        # instead of a column.
         owner = cell_text(row.values.get("org")) or header.party or ""
         org = by_name.get(name_key(owner))
         found: list[CellProblem] = []
@@ -177,7 +179,7 @@ def _attach_units(orgs: list[OrgRow], header: SheetHeader, rows: list[SheetRow]
             continue
         org.problems += found
         if unit["party_org_status"] is None and "party_org_status" not in header.columns:
-            unit["party_org_status"] = codes.JOINT_PARTY_ORG_STATUS  # seed 002's 附页 lacks it
+            unit["party_org_status"] = codes.JOINT_PARTY_ORG_STATUS  # that 附页 layout lacks it
         first = org.units[0].unit if org.units else None
         if first is not None and isinstance(unit["name"], str) and isinstance(first["name"], str) \
                 and name_key(unit["name"]) == name_key(first["name"]) and len(org.units) == 1:

@@ -1,6 +1,6 @@
 """Party date rules: age at joining, probation length by historical period, 转正 consistency.
 
-Periods follow the 中组部 table 《关于党龄的计算方法》 (1997); see reference/validation-rules.md §3.
+Periods follow the 中组部 table 《关于党龄的计算方法》 (1997).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""联系电话: mobile and landline formats (hard rules), an optional libphonenumber check, masking.
+"""联系电话: mobile and landline formats (hard rules), a libphonenumber soft check, masking.
 
-The hard rules are regular expressions (reference/validation-rules.md §5). The soft check uses
-the optional `phonenumbers` package when it is installed; its CN metadata lags new number blocks,
-so it only ever yields a warning.
+The hard rules are regular expressions (mainland mobiles 1[3-9] and 11 digits, landlines by area
+code). The soft check asks `phonenumbers` whether the number is in a known block; its CN
+metadata lags new number blocks, so it only ever yields a warning, and none if the package
+cannot be imported.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def mask_phone(s: str) -> str:
 
 def _soft_check(number: str, field: str, label: str) -> list[Problem]:
     try:
-        import phonenumbers  # optional: install the "phones" extra to get this warning
+        import phonenumbers  # a declared dependency, but only a warning depends on it
     except ImportError:
         return []
     try:  # a landline is checked without its extension

@@ -29,8 +29,10 @@ OLD_FEMALE_NAMES = tuple("秀英 桂英 秀兰 玉兰 桂兰 淑珍 凤英 玉�
                          "素珍 翠英 金凤 兰英 淑英 爱华 秀芳 桂芳 冬梅 春兰".split())
 
 # Names as written by Uyghur/Kazakh (given·father), Tibetan and Mongolian members.
-UYGHUR_MALE = tuple("买买提 艾合买提 阿不都热合曼 吐尔逊 依明 艾力 努尔艾力 热合曼 亚森 阿里木".split())
-UYGHUR_FEMALE = tuple("阿依古丽 古丽娜尔 帕提古丽 热依拉 米热古丽 努尔古丽 再努尔 阿依努尔".split())
+UYGHUR_MALE = tuple("买买提 艾合买提 阿不都热合曼 吐尔逊 依明 艾力 努尔艾力 热合曼 "
+                    "亚森 阿里木".split())
+UYGHUR_FEMALE = tuple("阿依古丽 古丽娜尔 帕提古丽 热依拉 米热古丽 努尔古丽 再努尔 "
+                      "阿依努尔".split())
 TIBETAN_FIRST = tuple("扎西 次仁 格桑 尼玛 达瓦 巴桑 索朗 拉巴 益西 普布".split())
 TIBETAN_MALE = tuple("多吉 顿珠 平措 旺堆 罗布 加措".split())
 TIBETAN_FEMALE = tuple("卓玛 央金 拉姆 德吉 措姆 曲珍".split())
@@ -46,13 +48,14 @@ PLACE_FIRST = tuple("东西南北新大小青白石黄红金长高双龙凤马�
 PLACE_SECOND = tuple("山河湖桥林店集口岭湾塘坪园城阳泉溪沟岗坡营屯庙田埠堡源洲")
 ROAD_SUFFIXES = ("路", "路", "街", "大道", "巷")
 INDUSTRIES = ("机械", "电子", "建材", "纺织", "食品", "化工", "科技", "物流", "建筑", "农业发展",
-              "环保", "医药", "服装", "包装", "新材料", "信息技术", "商贸", "汽车配件", "印刷", "家具")
+              "环保", "医药", "服装", "包装", "新材料", "信息技术", "商贸", "汽车配件", "印刷",
+              "家具")
 FIRM_WORDS = tuple("华兴盛达泰鑫宏远恒通瑞丰凯辰博宇联创航精诚汇金")
 DEPARTMENTS = ("第一车间", "第二车间", "第三车间", "机关第一", "机关第二", "销售部", "技术中心",
                "质量管理部", "物流分公司", "设备动力部", "财务部", "安全环保部")
 SOCIAL_ORGS = ("个体劳动者协会", "商会", "物业管理协会", "律师协会", "会计学会", "老年人协会")
 
-# Mobile blocks in real use (reference/validation-rules.md §5.1), weighted towards the old ones.
+# Mobile blocks in real use (the carriers' allocated prefixes), weighted towards the old ones.
 MOBILE_PREFIXES: tuple[tuple[str, int], ...] = tuple(
     (p, int(w)) for p, w in (x.split(":") for x in (
         "138:9 139:9 135:7 136:7 137:7 150:5 151:5 152:4 158:5 159:5 182:4 187:4 188:3 130:4 "

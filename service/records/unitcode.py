@@ -1,7 +1,7 @@
 """党组织所在单位代码: the USCC (GB 32100-2015), the organisation code (GB 11714-1997), or "0".
 
 Hand-written because python-stdnum's cn.uscc rejects legal codes whose first two characters are
-letters (N2…, Y1…, A1…) and has no GB 11714 check; see reference/validation-rules.md §2.
+letters (N2…, Y1…, A1…) and has no GB 11714 check.
 """
 
 from __future__ import annotations

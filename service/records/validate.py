@@ -13,7 +13,8 @@ from service.records.problems import ERROR, WARNING, Problem, Severity
 
 MEMBER_REQUIRED = ("name", "sex", "ethnicity", "id_number", "birth_date", "education",
                    "member_type", "branch", "joined_on", "party_status", "is_lost", "is_floating")
-# The notice lets collectors leave unknown items open for members not yet found (seed 000 一):
+# The notice lets collectors leave unknown items open for members not yet found (the
+# 2017 notice, part 一):
 # job and address are asked for but only warned about when missing.
 MEMBER_WANTED = ("job", "address")
 _DATE_KEYS = ("birth_date", "joined_on", "full_on")

@@ -134,7 +134,8 @@ def match_header(text: str, index: dict[str, str]) -> str | None:
         note = key[len(bare):] if key.startswith(bare) else ""
         if bare == "联系电话" and "手机" in note and "mobile" in index.values():
             return "mobile"
-        if bare == "联系电话" and ("固定" in note or "座机" in note) and "landline" in index.values():
+        landline_note = "固定" in note or "座机" in note
+        if bare == "联系电话" and landline_note and "landline" in index.values():
             return "landline"
         return index[bare]
     return None

@@ -108,7 +108,7 @@ def _date_from_number(value: float) -> date:
 
 
 def parse_year_month(value: Any) -> str | None:
-    """Return 失去联系日期 as "YYYY-MM" from a date cell, a serial, or text (年月 or a full date)."""
+    """Return 失去联系日期 as "YYYY-MM" from a date cell, a serial, or text (年月 or full date)."""
     if is_blank(value):
         return None
     if isinstance(value, float) and not value.is_integer() and 1900 < value < 10000:

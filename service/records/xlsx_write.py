@@ -56,7 +56,7 @@ def start_sheet(ws: WriteOnlyWorksheet, layout: Layout, party: str, on: date) ->
         ws.merged_cells.add(f"A2:{last}2")
         ws.merged_cells.add(f"A3:{last}3")
         _two_row_header(ws, layout)
-    else:  # the 附页: both on one line, as in seed 002
+    else:  # the 附页: both on one line, as in the operations manual
         half = max(2, n // 2)
         ws.append([_styled(ws, f"{layout.party_label}{party}", font=plain, border=False,
                            align=left)] + [None] * (half - 1)

@@ -1,4 +1,4 @@
-"""The 2011 acceptance rules, transcribed from seed 004: sample sizes and the scoring sheet.
+"""The 2011 acceptance rules (Shaanxi), transcribed: sample sizes and the scoring sheet.
 
 附1《陕西省党员信息库审核验收办法》三、审核验收比例 and 四、审核验收档次;
 附2《党员信息库建库检查验收评分表》 (20 items, 100 points).

@@ -26,7 +26,8 @@ def unseal(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """Reverse :func:`seal` for display (dates stay ISO text)."""
     c = cipher()
     return {
-        k: [c.decrypt(v, f"{_PURPOSE}.{k}") if k in SENSITIVE_MEMBER_KEYS and v else v for v in pair]
+        k: [c.decrypt(v, f"{_PURPOSE}.{k}") if k in SENSITIVE_MEMBER_KEYS and v else v
+            for v in pair]
         for k, pair in changes.items()
     }
 

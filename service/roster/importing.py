@@ -93,8 +93,9 @@ def check_members(rows: Iterable[MemberRow], header: SheetHeader, result: Import
             what = ("所在党支部不同，属重复采集" if first_org != org[0]
                     else "同一人重复填写")
             problems.append(header.problem(
-                row.row, "id_number", f"公民身份证号与第{first_row}行相同（{mask_id(rec['id_number'])}），"
-                f"{what}", "DUPLICATE_IN_FILE"))
+                row.row, "id_number",
+                f"公民身份证号与第{first_row}行相同（{mask_id(rec['id_number'])}），{what}",
+                "DUPLICATE_IN_FILE"))
         elif bidx is not None and org is not None:
             seen[bidx] = (row.row, org[0])
         result.problems += problems

@@ -48,7 +48,7 @@ def update_member(
     member: Member, record: dict[str, Any], org: Org | None = None, *,
     actor: str, source: str, basis: str | None,
 ) -> MemberVersion | None:
-    """Apply a validated record to ``member``; record the change, or return None if nothing changed."""
+    """Apply a validated record to ``member``; record the change, or return None if none."""
     before = member_record(member)
     for key in COLUMN_KEYS:
         if key in record and record[key] != before[key]:

@@ -59,7 +59,8 @@ def check_orgs(sheet: OrgSheet, result: OrgImportResult) -> list[OrgRow]:
             seen.setdefault(key, org.row)
             if key not in existing and not committee:
                 org.problems.append(org.header.problem(
-                    org.row, "name", "新党组织无法确定上级：请在表上方“基层党委：”后填写基层党委全称",
+                    org.row, "name",
+                    "新党组织无法确定上级：请在表上方“基层党委：”后填写基层党委全称",
                     "PARENT_UNKNOWN"))
         result.problems += org.problems
         result.warnings += sum(not p.is_error for p in org.problems)

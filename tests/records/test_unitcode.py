@@ -54,7 +54,7 @@ org_bodies = st.text(ORG_CHARS, min_size=8, max_size=8)
     "92141127MA0KD1Y64A",  # real 个体工商户 code, letters in the embedded org code
     "N2330106MF1234567L",  # 农业 department code: python-stdnum rejects it
     "91110000600037341L",  # python-stdnum's own example
-    "91110106700109904W",  # joint-branch units shown in seed 002
+    "91110106700109904W",  # joint-branch units shown in the operations manual
     "911101066675018826",
     "91110106776381509J",
     "91110106L03740867A",

@@ -66,7 +66,7 @@ def test_values_of_the_wrong_type() -> None:
 @pytest.mark.parametrize("changes, expected", [
     ({"ethnicity": "汉族"}, ("ethnicity", "CODE_UNKNOWN", "error")),
     ({"education": "2"}, ("education", "CODE_NOT_LEAF", "error")),
-    ({"job": "01"}, ("job", "CODE_NOT_LEAF", "error")),  # seed 002: re-enter with 011/012
+    ({"job": "01"}, ("job", "CODE_NOT_LEAF", "error")),  # the manual: re-enter with 011/012
     ({"job": "32"}, ("job", "CODE_NOT_LEAF", "error")),
     ({"sex": "M"}, ("sex", "VALUE_NOT_ALLOWED", "error")),
     ({"member_type": "党员"}, ("member_type", "VALUE_NOT_ALLOWED", "error")),

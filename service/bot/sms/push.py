@@ -1,6 +1,6 @@
 """Aliyun and Tencent SMS push bodies → items: one receipt or one member reply each, with its key.
 
-Formats (reference/wechat-sms.md §4):
+Formats (as the providers document their pushes):
 - Aliyun SmsReport: JSON array of {phone_number, send_time, report_time, success, err_code,
   err_msg, sms_size, biz_id, out_id}; out_id is our outbox id.
 - Aliyun SmsUp: JSON array of {phone_number, content, send_time, dest_code, sequence_id}.

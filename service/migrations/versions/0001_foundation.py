@@ -1,13 +1,12 @@
 """Foundation: orgs, units, members, versions, admin users, audit log
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 05:52:30.088455
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'

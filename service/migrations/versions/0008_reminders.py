@@ -3,10 +3,9 @@
 Revision ID: 0008
 Revises: 0006
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import mysql
-
 
 # revision identifiers, used by Alembic.
 revision = "0008"

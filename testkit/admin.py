@@ -1,9 +1,9 @@
-"""Helpers for admin web tests: a committee with two branches, a started campaign, one user of
-each role, and test clients signed in as them.
+"""Admin web helpers for tests and benches: a committee with two branches, a started campaign,
+one user of each role, and test clients signed in as them.
 
 Typical use::
 
-    from tests.admin_helpers import World, make_world, sign_in, post
+    from testkit.admin import World, make_world, sign_in, post
 
     def test_something(app, client):
         w = make_world(app)                    # ids only: safe to use outside an app context
@@ -29,7 +29,7 @@ from service.admin.sessions import TOKEN_KEY, _hash
 from service.clock import now_utc
 from service.extensions import db
 from service.models import AdminSession, AdminUser, Org
-from tests.workflow_helpers import started
+from testkit.workflow import started
 
 PASSWORD = "correct-horse-battery"
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl
 
-from tests.fakes.base import FakeServer, Fault
+from testkit.fakes.base import FakeServer, Fault
 
 KEY_ID = "LTAI-test-key-id"
 KEY_SECRET = "test-secret-for-loopback"

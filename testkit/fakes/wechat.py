@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from tests.fakes.base import FakeServer, Fault
+from testkit.fakes.base import FakeServer, Fault
 
 OA_APPID, OA_SECRET = "wx-oa-test-appid", "oa-secret-for-loopback"
 MP_APPID, MP_SECRET = "wx-mp-test-appid", "mp-secret-for-loopback"

@@ -1,4 +1,4 @@
-"""Helpers for the workflow and ledger tests: a small committee, a started campaign, files."""
+"""A small committee, a campaign started over it, tiny files of each kind (tests, benches)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from service.clock import today_local
 from service.extensions import db
 from service.models import Campaign, CampaignMember, Member, Org
 from service.unit_of_work import run_unit
-from tests.factories import make_member, make_org
+from testkit.factories import make_member, make_org
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n" + b"0" * 64

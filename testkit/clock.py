@@ -1,22 +1,21 @@
-"""A controllable clock for tests and the campaign simulation, set under ``service.clock``.
+"""A clock that follows a source (a simulation's time, a file), set under ``service.clock``.
 
 ``service.clock`` reads the time through its module-level ``datetime``; installing a source
 swaps that name for a subclass whose ``now()`` asks the source, so every ``now_utc()`` and
-``today_local()`` (column defaults included) follows it and ``service.clock``'s API is
-unchanged. Production never installs one: only the simulation, tests, ``flask scheduler tick
---at`` and, for the restart test, ``flask scheduler run`` with ``REMINDER_CLOCK_FILE`` set.
+``today_local()`` (column defaults included) follows it while the process clock keeps running.
+The campaign simulation moves it hour by hour, and the scheduler restart test's child process
+reads it from a file (``testkit.scheduler_entry``); APScheduler and the outbox still wait on
+real time. Tests that only need a fixed or moved date use time-machine instead.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from service import clock
 
-log = logging.getLogger(__name__)
 Source = Callable[[], datetime]  # returns an aware datetime
 _REAL = clock.datetime
 
@@ -25,6 +24,11 @@ def parse_local(text: str) -> datetime:
     """Parse "2026-12-01 09:00" (Asia/Shanghai wall time) into an aware datetime."""
     moment = _REAL.fromisoformat(text.strip())
     return moment if moment.tzinfo else moment.replace(tzinfo=clock.LOCAL_TZ)
+
+
+def to_utc(moment: datetime) -> datetime:
+    """Return an aware datetime as the naive UTC value the database stores."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def install(source: Source) -> None:
@@ -44,24 +48,9 @@ def uninstall() -> None:
     clock.datetime = _REAL  # type: ignore[misc]
 
 
-def fixed(moment: datetime) -> Source:
-    """Return a source that always says ``moment``."""
-    return lambda: moment
-
-
-def from_file(path: str) -> Source:
+def from_file(path: str | Path) -> Source:
     """Return a source reading a local wall time like "2026-12-01 09:00" from ``path``.
 
     The file is read at every call, so a test moves the time by rewriting it.
     """
     return lambda: parse_local(Path(path).read_text(encoding="utf-8"))
-
-
-def install_from_config(config: dict) -> bool:
-    """Install the file clock named by ``REMINDER_CLOCK_FILE``, if any; return whether."""
-    path = config.get("REMINDER_CLOCK_FILE")
-    if not path:
-        return False
-    log.warning("使用模拟时钟（REMINDER_CLOCK_FILE=%s），仅供测试", path)
-    install(from_file(path))
-    return True

@@ -1,10 +1,10 @@
-"""Helpers for tests that send through the SMS fakes: running fakes and app settings."""
+"""App settings that point the SMS channels at the loopback fakes, for tests and benches."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes import aliyun, tencent
+from testkit.fakes import aliyun, tencent
 
 
 def sms_config(aliyun_url: str | None, tencent_url: str | None, channels: str,

@@ -1,8 +1,8 @@
 """The campaign simulation's engine: roster, response model, hourly loop, metrics and invariants.
 
 Used by ``bench/simulate_campaign.py`` (10,000 members) and ``tests/test_simulation.py`` (a
-few hundred, invariants only). Runs inside an app context with ``service.fake_clock``
-following ``Simulation.now``; every decision goes through the real code.
+few hundred, invariants only). Runs inside an app context with ``testkit.clock`` installed to
+follow ``Simulation.now``; every decision goes through the real code.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bench.quality_report import load
-from service import fake_clock, scheduler
+from service import scheduler
 from service.campaign import corrections, workflow
 from service.campaign.campaigns import start_campaign
 from service.campaign.escalation import finish_call
@@ -40,9 +39,11 @@ from service.models.campaign import CONFIRMED, PENDING, PROXY_CONFIRMED, UNREACH
 from service.models.outbox import CARD, DELIVERED, NOTICE, REMINDER, SENT
 from service.notify.dispatch import drain
 from service.unit_of_work import run_unit
+from testkit.clock import parse_local
+from testkit.roster import load
 
 START = "2026-11-30 09:00"  # a Monday
-CAMPAIGN_WORKDAYS = 10  # the branch collection window of seeds/001 (6/26–7/10)
+CAMPAIGN_WORKDAYS = 10  # the branch collection window a county set in 2017 (6/26–7/10)
 
 # The bundled response model. Shares are of the roster; floating members (流动党员) are
 # mostly away, lost ones (失联党员) unreachable. ``p`` is the chance to answer the n-th
@@ -74,7 +75,7 @@ class Simulation:
     def __init__(self, members: int, seed: int, policy: dict[str, Any] | None = None) -> None:
         self.size, self.rng = members, random.Random(seed)
         self.policy_items = policy or {}
-        self.now = fake_clock.parse_local(START)
+        self.now = parse_local(START)
         self.events: list[tuple[datetime, int, str, tuple[Any, ...]]] = []
         self.seq = 0
         self.segment: dict[int, str] = {}  # member id → segment
@@ -87,7 +88,7 @@ class Simulation:
 
     def setup(self, start: str) -> None:
         """Seed the roster, assign segments, bind WeChat members, start the campaigns."""
-        self.now = fake_clock.parse_local(start)
+        self.now = parse_local(start)
         load(self.size, 1)
         model = RESPONSE_MODEL
         for member_id, mobile, floating, lost in db.session.execute(

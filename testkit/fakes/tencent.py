@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.fakes.base import FakeServer, Fault
+from testkit.fakes.base import FakeServer, Fault
 
 SECRET_ID = "AKID-test-secret-id"
 SECRET_KEY = "test-secret-key-loopback"

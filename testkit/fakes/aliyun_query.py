@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-from tests.fakes.aliyun import KEY_ID, KEY_SECRET, FakeAliyunSms, _enc, error
+from testkit.fakes.aliyun import KEY_ID, KEY_SECRET, FakeAliyunSms, _enc, error
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 QUERY_REQUIRED = ("AccessKeyId", "Signature", "SignatureNonce", "Timestamp", "PhoneNumber",
