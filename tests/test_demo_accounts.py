@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from sqlalchemy import func, select
 
+from service.clock import LOCAL_TZ
 from service.extensions import db
 from service.models import AdminUser, Campaign, CampaignMember, Member, Org
 from service.models.admin_user import ROLES
@@ -20,9 +22,11 @@ from testkit.admin import login
 TODAY = date(2025, 6, 1)
 
 
-def _seed(app: Flask, monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
-    monkeypatch.setattr("service.cli.demo.today_local", lambda: TODAY)
-    result = app.test_cli_runner().invoke(args=["demo", "seed", *args])
+def _seed(app: Flask, *args: str) -> str:
+    # The seed builds its roster for today: make that TODAY, at noon (no midnight surprise).
+    noon = datetime.combine(TODAY, time(12), LOCAL_TZ)
+    with time_machine.travel(noon.timestamp()):
+        result = app.test_cli_runner().invoke(args=["demo", "seed", *args])
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -49,8 +53,8 @@ def test_every_demo_roster_has_the_tree_every_path_of_the_product_needs(seed: in
         assert parent.org_type in ("611", "621") and parent is not top
 
 
-def test_seeded_tree_in_the_database(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    _seed(app, monkeypatch, "--members", "300")
+def test_seeded_tree_in_the_database(app: Flask) -> None:
+    _seed(app, "--members", "300")
     with app.app_context():
         orgs = db.session.scalars(select(Org)).all()
         top = [o for o in orgs if o.parent_id is None]
@@ -67,8 +71,8 @@ def test_seeded_tree_in_the_database(app: Flask, monkeypatch: pytest.MonkeyPatch
 
 
 def test_accounts_have_their_roles_and_scopes_and_are_all_printed(
-        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    output = _seed(app, monkeypatch, "--members", "300", "--seed", "2")
+        app: Flask) -> None:
+    output = _seed(app, "--members", "300", "--seed", "2")
     with app.app_context():
         users = {u.username: u for u in db.session.scalars(select(AdminUser))}
         assert set(users) == {"orgdept", "admin", "admin2", "branch1", "branch2", "branch3",
@@ -90,8 +94,8 @@ def test_accounts_have_their_roles_and_scopes_and_are_all_printed(
 
 
 def test_every_printed_account_signs_in_and_sees_only_its_scope(
-        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    output = _seed(app, monkeypatch, "--members", "300")
+        app: Flask) -> None:
+    output = _seed(app, "--members", "300")
     printed = re.findall(r"账号 (\S+)\s+密码 (\S+)", output)
     assert len(printed) == 7
     with app.app_context():
@@ -112,11 +116,11 @@ def test_every_printed_account_signs_in_and_sees_only_its_scope(
 
 
 def test_the_password_meets_a_longer_configured_minimum(
-        make_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        make_app: Any) -> None:
     assert len(DEMO_PASSWORD) >= 10 and demo_password(10) == DEMO_PASSWORD
     assert demo_password(16) == DEMO_PASSWORD + "1234"
     app = make_app(ADMIN_PASSWORD_MIN_LENGTH=16)
-    output = _seed(app, monkeypatch, "--members", "10")
+    output = _seed(app, "--members", "10")
     assert f"密码 {DEMO_PASSWORD}1234 " in output
     with app.app_context():
         admin = db.session.scalar(select(AdminUser).where(AdminUser.username == "admin"))
@@ -124,8 +128,8 @@ def test_the_password_meets_a_longer_configured_minimum(
 
 
 def test_demo_campaign_runs_one_campaign_per_committee_over_every_member(
-        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    _seed(app, monkeypatch, "--members", "120")
+        app: Flask) -> None:
+    _seed(app, "--members", "120")
     result = app.test_cli_runner().invoke(args=["demo", "campaign"])
     assert result.exit_code == 0, result.output
     with app.app_context():
