@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from service.campaign.verification import verify_chain
 from sqlalchemy import select
 
-from service.campaign import ledger
+from service.evidence import ledger
+from service.evidence.verification import verify_chain
 from service.extensions import db
 from service.models import EvidenceEntry, OutboxMessage
 from service.models.outbox import SENDING, SENT
