@@ -22,7 +22,7 @@ from service.extensions import db
 from service.forms.poster import poster_pdf
 from service.models import AdminUser, Member, Org
 from service.records.member_sheet import write_members
-from service.records.org_sheet import write_orgs
+from service.records.org_sheet_write import write_orgs
 from service.roster import exporting, forms
 
 bp = Blueprint("admin_exports", __name__, url_prefix="/admin")

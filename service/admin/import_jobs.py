@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from openpyxl.utils.exceptions import InvalidFileException
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from service import audit
 from service.clock import now_utc, today_local
@@ -20,7 +20,7 @@ from service.models import ImportJob, Org
 from service.models.import_job import CHECKING, DONE, FAILED, MEMBERS, ORGS, REFUSED, WRITING
 from service.records.error_report import write_error_report
 from service.records.member_sheet import read_members
-from service.records.org_sheet import name_key, read_orgs
+from service.records.org_sheet import read_orgs
 from service.records.xlsx_read import CellProblem, SheetFormatError
 from service.roster import importing, org_importing
 from service.roster.orgs import subtree_ids
@@ -179,9 +179,8 @@ def _orgs(job: ImportJob, scope: Org, source: Path
           ) -> tuple[list[CellProblem], dict[str, int], dict[str, Any]]:
     sheet = read_orgs(source, today_local())
     _progress(job.id, status=CHECKING, total=len(sheet.orgs), done=0)
-    _check_org_scope(sheet, scope)
     result = org_importing.OrgImportResult()
-    valid = org_importing.check_orgs(sheet, result)
+    valid = org_importing.check_orgs(sheet, result, within=scope)
     values: dict[str, Any] = {"rows": len(sheet.orgs)}
     blocked = bool(result.error_rows) and not job.skip_invalid
     if not blocked and valid:
@@ -191,25 +190,3 @@ def _orgs(job: ImportJob, scope: Org, source: Path
     rows = {sheet.header.sheet: sheet.header.header_rows[0]}
     rows.update({p.sheet: 3 for p in result.problems if p.sheet not in rows})
     return result.problems, rows, values
-
-
-def _check_org_scope(sheet: Any, scope: Org) -> None:
-    """Mark rows that would touch orgs outside scope: existing ones, or new ones placed under a
-    基层党委 outside it (or under a new one, which would start a tree of its own)."""
-    ids = set(subtree_ids(scope))
-    by_key = {name_key(n): i for i, n in db.session.execute(select(Org.id, Org.name))}
-    committee = sheet.header.party
-    committee_id = by_key.get(name_key(committee)) if committee else None
-    for row in sheet.orgs:
-        name = row.org.get("name")
-        if not isinstance(name, str):
-            continue
-        existing = by_key.get(name_key(name))
-        if existing is not None and existing not in ids:
-            msg = f"党组织“{name}”不在您的管理范围（{scope.name}）内"
-        elif existing is None and committee and committee_id not in ids:
-            msg = (f"表上方的基层党委“{committee}”不在您的管理范围（{scope.name}）内，"
-                   "不能在其下新建党组织")
-        else:
-            continue
-        row.problems.append(row.header.problem(row.row, "name", msg, "ORG_OUT_OF_SCOPE"))
