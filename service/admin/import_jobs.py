@@ -45,10 +45,10 @@ def report_path(job: ImportJob) -> Path | None:
 
 
 def create_job(kind: str, filename: str, data: bytes, *, user_id: int, scope: Org,
-               skip_invalid: bool) -> ImportJob:
+               skip_invalid: bool, hold_invalid: bool = False) -> ImportJob:
     """Add a queued job and store its upload (no commit; start it after the commit)."""
     job = ImportJob(kind=kind, filename=filename[:255], uploaded_by=user_id,
-                    scope_org_id=scope.id, skip_invalid=skip_invalid)
+                    scope_org_id=scope.id, skip_invalid=skip_invalid, hold_invalid=hold_invalid)
     db.session.add(job)
     db.session.flush()
     folder = job_dir(job.id)
@@ -142,8 +142,9 @@ def _outcome(result: Any, job: ImportJob, blocked: bool) -> dict[str, Any]:
         "warnings": result.warnings, "status": REFUSED if blocked else DONE,
     }
     if blocked:
+        hold = "或“暂存为待修正”" if job.kind == MEMBERS else ""
         values["message"] = (f"有 {result.error_rows} 行错误，未导入任何数据；请下载错误报告改正后"
-                             "重新导入，或勾选“跳过有错误的行”")
+                             f"重新导入，或选择“跳过有错误的行”{hold}")
     else:
         values["message"] = result.summary()
     return values
@@ -154,7 +155,8 @@ def _members(job: ImportJob, scope: Org, source: Path
     sheet = read_members(source, today_local())
     _progress(job.id, status=CHECKING, total=sheet.total, done=0)
     result = importing.ImportResult()
-    pending = importing.check_members(sheet.rows, sheet.header, result, _Counter(job.id, True))
+    pending = importing.check_members(sheet.rows, sheet.header, result, _Counter(job.id, True),
+                                      hold=job.hold_invalid)
     in_scope = set(subtree_ids(scope))
     kept = []
     for p in pending:
@@ -165,8 +167,9 @@ def _members(job: ImportJob, scope: Org, source: Path
                 p.row, "branch", f"所在党支部“{p.record['branch']}”不在您的管理范围"
                 f"（{scope.name}）内", "BRANCH_OUT_OF_SCOPE"))
             result.error_rows += 1
+            result.held -= p.held is not None
     values: dict[str, Any] = {"rows": result.rows}
-    blocked = bool(result.error_rows) and not job.skip_invalid
+    blocked = bool(result.error_rows) and not (job.skip_invalid or job.hold_invalid)
     if not blocked and kept:
         live = db.engine.dialect.name != "sqlite"
         _progress(job.id, status=WRITING, total=len(kept), done=0)

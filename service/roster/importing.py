@@ -1,5 +1,6 @@
 """Apply a read 附件4 to the roster: place each member in their branch, detect 重复采集, then
-create or update members (with version entries) all-or-nothing, or only the valid rows."""
+create or update members (with version entries) all-or-nothing, only the valid rows, or the
+valid rows and, held as 待修正, those whose values break content rules (service.roster.held)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from service.records.member_sheet import MemberRow
 from service.records.problems import WARNING
 from service.records.text import strip_all_spaces
 from service.records.xlsx_read import CellProblem, SheetHeader
-from service.roster import history
+from service.roster import held, history
 from service.roster.members import COLUMN_KEYS, bulk_row, update_member
 
 CHUNK = 1000
@@ -38,13 +39,20 @@ class ImportResult:
     rows: int = 0
     error_rows: int = 0
     warnings: int = 0
+    held: int = 0  # rows kept as 待修正 (new or already held members)
+    released: int = 0  # held members this import made valid
     problems: list[CellProblem] = field(default_factory=list)
     written: bool = False
 
     def summary(self) -> str:
         """Return the Chinese one-line summary."""
-        return (f"新增 {self.created} 人，更新 {self.updated} 人，未变 {self.unchanged} 人，"
+        text = (f"新增 {self.created} 人，更新 {self.updated} 人，未变 {self.unchanged} 人，"
                 f"错误 {self.error_rows} 行，警告 {self.warnings} 条")
+        if self.held:
+            text += f"，{self.held} 人暂存为待修正（不发确认卡）"
+        if self.released:
+            text += f"，{self.released} 人已改正、解除待修正"
+        return text
 
 
 @dataclass
@@ -53,6 +61,8 @@ class _Pending:
     record: dict[str, Any]
     org_id: int
     bidx: str
+    held: list[held.StoredProblem] | None = None  # what is wrong, for a row kept as 待修正
+    member_id: int | None = None  # a held member found by name (its number was mistyped)
 
 
 def _org_names() -> dict[str, tuple[int, str, str]]:
@@ -61,8 +71,10 @@ def _org_names() -> dict[str, tuple[int, str, str]]:
 
 
 def check_members(rows: Iterable[MemberRow], header: SheetHeader, result: ImportResult,
-                  progress: Callable[[int], None] | None = None) -> list[_Pending]:
-    """Validate every row against the org tree, the file and the roster; keep the valid ones."""
+                  progress: Callable[[int], None] | None = None, *, hold: bool = False
+                  ) -> list[_Pending]:
+    """Validate every row against the org tree, the file and the roster; keep the valid ones,
+    and with ``hold`` also the rows that say who and where but break content rules."""
     orgs = _org_names()
     seen: dict[str, tuple[int, int]] = {}  # bidx -> (row, org_id)
     pending: list[_Pending] = []
@@ -97,9 +109,14 @@ def check_members(rows: Iterable[MemberRow], header: SheetHeader, result: Import
         result.warnings += sum(not p.is_error for p in problems)
         if row.ok and org is not None and bidx is not None:
             pending.append(_Pending(row.row, rec, org[0], bidx))
+        elif hold and org is not None and bidx is not None and \
+                not any(held.refuses(p, header) for p in problems):
+            held.fit(rec)
+            pending.append(_Pending(row.row, rec, org[0], bidx, held=held.from_sheet(problems)))
         elif not row.ok:
             result.error_rows += 1
     pending = _check_roster(pending, header, result)
+    result.held = sum(p.held is not None for p in pending)
     if progress is not None:
         progress(result.rows % 100)
     return pending
@@ -109,13 +126,21 @@ def _check_roster(pending: list[_Pending], header: SheetHeader, result: ImportRe
                   ) -> list[_Pending]:
     """Refuse people the roster already holds in another branch (重复采集)."""
     keep: list[_Pending] = []
+    typos = held.mistyped_numbers()
     for chunk in _chunks(pending):
-        found = dict(db.session.execute(
-            select(Member.id_number_bidx, Org.name).join(Org, Member.org_id == Org.id)
-            .where(Member.id_number_bidx.in_([p.bidx for p in chunk]))).all())
+        found = {bidx: (name, is_held) for bidx, name, is_held in db.session.execute(
+            select(Member.id_number_bidx, Org.name, Member.held).join(Org, Member.org_id == Org.id)
+            .where(Member.id_number_bidx.in_([p.bidx for p in chunk])))}
         for p in chunk:
-            other = found.get(p.bidx)
-            if other is not None and other != p.record["branch"]:
+            other, is_held = found.get(p.bidx, (None, False))
+            if other is None:
+                p.member_id = typos.get((p.org_id, p.record["name"]))
+            if p.held is not None and other is not None and not is_held:
+                result.problems.append(header.problem(
+                    p.row, "name", "该党员已在系统中且信息无误，本行有错误，未覆盖原记录："
+                    "请改正本行后重新导入，或在系统中修改", "HELD_WOULD_OVERWRITE"))
+                result.error_rows += 1
+            elif other is not None and other != p.record["branch"]:
                 result.problems.append(header.problem(
                     p.row, "branch", f"该党员（{mask_id(p.record['id_number'])}）已在“{other}”"
                     "登记，与本表所在党支部不同，属重复采集；如系组织关系转接，请先办理转接",
@@ -133,17 +158,24 @@ def write_members(pending: list[_Pending], filename: str, result: ImportResult,
     for chunk in _chunks(pending):
         existing = {m.id_number_bidx: m for m in db.session.scalars(
             select(Member).where(Member.id_number_bidx.in_([p.bidx for p in chunk])))}
-        new = [p for p in chunk if p.bidx not in existing]
+        by_id = {m.id: m for m in db.session.scalars(select(Member).where(
+            Member.id.in_([p.member_id for p in chunk if p.member_id])))}
+        new = [p for p in chunk if p.bidx not in existing and p.member_id not in by_id]
         for p in chunk:
-            member = existing.get(p.bidx)
+            member = existing.get(p.bidx) or by_id.get(p.member_id or 0)
             if member is None:
                 continue
+            released = held.apply(member, p.held)  # before the update: one write, one revision
             if update_member(member, p.record, None, actor=ACTOR, source=SOURCE, basis=basis):
                 # A card already put to the member no longer shows their record: re-ask them.
                 record_changed(member.id, actor=ACTOR)
                 result.updated += 1
             else:
                 result.unchanged += 1
+            if released:  # corrected: owed a card where a campaign is open
+                db.session.flush()
+                enrol_new_members([member.id], actor=ACTOR)
+                result.released += 1
         _create(new, basis)
         result.created += len(new)
         db.session.flush()
@@ -158,7 +190,8 @@ def _create(new: list[_Pending], basis: str) -> None:
         return
     ids = db.session.scalars(
         insert(Member).returning(Member.id, sort_by_parameter_order=True),
-        [bulk_row(p.record, p.org_id) for p in new]).all()
+        [bulk_row(p.record, p.org_id) | {"held": p.held is not None, "held_problems": p.held}
+         for p in new]).all()
     versions = []
     for member_id, p in zip(ids, new, strict=True):
         after = {k: p.record.get(k) for k in COLUMN_KEYS}
@@ -168,7 +201,7 @@ def _create(new: list[_Pending], basis: str) -> None:
                          "source": SOURCE, "basis": basis,
                          "changes": history.seal(history.diff({}, after))})
     db.session.execute(insert(MemberVersion), versions)
-    enrol_new_members(list(ids), actor=ACTOR)
+    enrol_new_members(list(ids), actor=ACTOR)  # held members are left out until corrected
 
 
 def _chunks(items: list[_Pending]) -> Iterator[list[_Pending]]:
