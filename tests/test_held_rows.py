@@ -198,3 +198,16 @@ def test_the_web_import_offers_the_hold_choice(app: Flask, client: Any, admin: i
     orgs = {"kind": "orgs", "mode": "hold", "file": (io.BytesIO(path.read_bytes()), "a3.xlsx")}
     refused = post(client, "/admin/imports", orgs, content_type="multipart/form-data")
     assert "只适用于党员" in client.get(refused.headers["Location"]).get_data(as_text=True)
+
+
+def test_held_rows_imported_into_an_open_campaign_get_no_card(
+        app: Flask, runner: Any, admin: int, tmp_path: Path) -> None:
+    first = write_member_roster(tmp_path / "first.xlsx", [person(n) for n in range(20, 23)])
+    assert runner.invoke(args=["members", "import", str(first)]).exit_code == 0
+    _start_campaign(runner)
+    path = write_member_roster(tmp_path / "old.xlsx", _roster_with_mistakes())
+    result = runner.invoke(args=["members", "import", str(path), "--hold-invalid"])
+    assert result.exit_code == 0, result.output
+    cards = _cards(app)
+    assert sorted(cards) == sorted(f"测试员{n}" for n in (1, 2, 3, 20, 21, 22))
+    assert not set(cards) & set(_held(app))
