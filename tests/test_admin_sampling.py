@@ -85,6 +85,8 @@ def test_the_organisation_department_is_offered_the_committee_draw(app: Flask, c
     sign_in(client, w.users["org_department"])
     page = client.get("/admin/sampling").get_data(as_text=True)
     assert "抽取基层党委" in page and "不少于基层党委总数的5%" in page
+    form = client.get("/admin/sampling/committees").get_data(as_text=True)
+    assert 'action="/admin/sampling/committees"' in form
     r = post(client, "/admin/sampling/committees", {"org_id": "", "seed": "s"})
     assert r.status_code == 302, r.get_data(as_text=True)
     run_id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
@@ -97,3 +99,4 @@ def test_the_organisation_department_is_offered_the_committee_draw(app: Flask, c
     assert shown != sheet and "不适用" in sheet and 'id="explanation"' in sheet
     sign_in(client, w.users["committee_admin"])
     assert post(client, "/admin/sampling/committees", {"org_id": ""}).status_code == 403
+    assert client.get("/admin/sampling/committees").status_code == 403

@@ -85,6 +85,18 @@ def index() -> str:
                            ratio=round(100 * scoresheet.COMMITTEE_RATIO))
 
 
+@bp.get("/sampling/committees")
+@login_required
+def committees_form() -> str:
+    """Offer the draw of 基层党委 (at least 5% of them), with its scope and seed."""
+    user = _user()
+    total = len(committee_ids(None))
+    return render_template("admin/sampling_committees.html", orgs=org_choices(user),
+                           depth=depth, committees=total,
+                           committee_size=scoresheet.committee_sample_size(total),
+                           ratio=round(100 * scoresheet.COMMITTEE_RATIO))
+
+
 @bp.post("/sampling/committees")
 @login_required
 def draw_committees() -> Any:
@@ -101,7 +113,7 @@ def draw_committees() -> Any:
                                          note=request.form.get("note"))
     except ServiceError as e:
         flash(e.message, "error")
-        return redirect(url_for(".index"))
+        return redirect(url_for(".committees_form"))
     db.session.commit()
     return redirect(url_for(".show", run_id=run.id))
 
@@ -120,7 +132,7 @@ def draw() -> Any:
                                 note=request.form.get("note"))
     except ServiceError as e:
         flash(e.message, "error")
-        return redirect(url_for(".index"))
+        return redirect(url_for(".committees_form"))
     db.session.commit()
     return redirect(url_for(".show", run_id=run.id))
 
