@@ -211,3 +211,22 @@ def test_held_rows_imported_into_an_open_campaign_get_no_card(
     cards = _cards(app)
     assert sorted(cards) == sorted(f"测试员{n}" for n in (1, 2, 3, 20, 21, 22))
     assert not set(cards) & set(_held(app))
+
+
+def test_a_namesake_born_another_day_is_not_taken_for_a_mistyped_number(
+        app: Flask, runner: Any, admin: int, tmp_path: Path) -> None:
+    from datetime import date
+
+    row = person(1)
+    row["公民身份证号"] = row["公民身份证号"][:17] + (
+        "0" if row["公民身份证号"][17] != "0" else "1")
+    path = write_member_roster(tmp_path / "first.xlsx", [row])
+    assert runner.invoke(args=["members", "import", str(path), "--hold-invalid"]).exit_code == 0
+    namesake = person(2, born=date(1980, 1, 2))
+    namesake["姓名"] = "测试员1"
+    path = write_member_roster(tmp_path / "second.xlsx", [namesake])
+    result = runner.invoke(args=["members", "import", str(path)])
+    assert "新增 1 人" in result.output, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Member.id))) == 2
+    assert list(_held(app)) == ["测试员1"]

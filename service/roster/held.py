@@ -83,17 +83,31 @@ def recheck(member: Member, today: date) -> bool:
                            "message": mask_numbers(p.message)} for p in errors])
 
 
-def mistyped_numbers() -> dict[tuple[int, str], int]:
-    """Return {(branch id, name): member id} of held members whose ID number was held as
-    wrong, where that pair is unique, so a re-import carrying the right number updates the
-    held member instead of adding a second one. Held members are few: one query."""
-    found: dict[tuple[int, str], list[int]] = {}
-    for member_id, org_id, name, problems in db.session.execute(select(
-            Member.id, Member.org_id, Member.name, Member.held_problems).where(
-            Member.held.is_(True), Member.record_status == ACTIVE)):
+Mistyped = dict[tuple[int, str], tuple[int, date | None]]
+
+
+def mistyped_numbers() -> Mistyped:
+    """Return {(branch id, name): (member id, birth date)} of held members whose ID number was
+    held as wrong, where that pair is unique. Held members are few: one query."""
+    found: dict[tuple[int, str], list[tuple[int, date | None]]] = {}
+    for member_id, org_id, name, birth, problems in db.session.execute(select(
+            Member.id, Member.org_id, Member.name, Member.birth_date, Member.held_problems)
+            .where(Member.held.is_(True), Member.record_status == ACTIVE)):
         if any(p.get("rule") in HOLDABLE_ID_RULES for p in problems or []):
-            found.setdefault((org_id, name), []).append(member_id)
-    return {key: ids[0] for key, ids in found.items() if len(ids) == 1}
+            found.setdefault((org_id, name), []).append((member_id, birth))
+    return {key: held[0] for key, held in found.items() if len(held) == 1}
+
+
+def take_mistyped(typos: Mistyped, org_id: int, record: dict[str, Any]) -> int | None:
+    """Return the held member a row with an unknown ID number corrects, if any: same branch,
+    same name and birth date, its own number held as wrong. Each is taken once per import, so
+    a re-import carrying the right number updates the held member instead of adding another."""
+    key = (org_id, record.get("name") or "")
+    found = typos.get(key)
+    if found is None or (found[1] is not None and found[1] != record.get("birth_date")):
+        return None
+    del typos[key]
+    return found[0]
 
 
 def held_count(scope: Org | None) -> int:

@@ -134,17 +134,17 @@ def _check_roster(pending: list[_Pending], header: SheetHeader, result: ImportRe
         for p in chunk:
             other, is_held = found.get(p.bidx, (None, False))
             if other is None:
-                p.member_id = typos.get((p.org_id, p.record["name"]))
-            if p.held is not None and other is not None and not is_held:
-                result.problems.append(header.problem(
-                    p.row, "name", "该党员已在系统中且信息无误，本行有错误，未覆盖原记录："
-                    "请改正本行后重新导入，或在系统中修改", "HELD_WOULD_OVERWRITE"))
-                result.error_rows += 1
-            elif other is not None and other != p.record["branch"]:
+                p.member_id = held.take_mistyped(typos, p.org_id, p.record)
+            if other is not None and other != p.record["branch"]:
                 result.problems.append(header.problem(
                     p.row, "branch", f"该党员（{mask_id(p.record['id_number'])}）已在“{other}”"
                     "登记，与本表所在党支部不同，属重复采集；如系组织关系转接，请先办理转接",
                     "DUPLICATE_IN_ROSTER"))
+                result.error_rows += 1
+            elif p.held is not None and other is not None and not is_held:
+                result.problems.append(header.problem(
+                    p.row, "name", "该党员已在系统中且信息无误，本行有错误，未覆盖原记录："
+                    "请改正本行后重新导入，或在系统中修改", "HELD_WOULD_OVERWRITE"))
                 result.error_rows += 1
             else:
                 keep.append(p)
