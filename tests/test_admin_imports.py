@@ -171,6 +171,7 @@ def test_org_roster_adds_branches_under_the_users_committee(
     sign_in(client, users["committee_admin"])
     job = _finish(app, _upload_orgs(client, write_org_roster(tmp_path / "a3.xlsx", [NEW_BRANCH])))
     assert (job.status, job.created) == ("done", 1)
+    assert f"已增加党组织 1 个，放在“{COMMITTEE}”之下：{NEW_BRANCH[0]}" in (job.message or "")
     with app.app_context():
         from service.models import Org
 

@@ -23,6 +23,7 @@ from service.records.member_sheet import read_members
 from service.records.org_sheet import read_orgs
 from service.records.xlsx_read import CellProblem, SheetFormatError
 from service.roster import importing, org_importing
+from service.roster.org_placement import plan_lines
 from service.roster.orgs import subtree_ids
 
 log = logging.getLogger(__name__)
@@ -190,6 +191,8 @@ def _orgs(job: ImportJob, scope: Org, source: Path
         _progress(job.id, status=WRITING, total=len(valid), done=0)
         org_importing.write_orgs(sheet, valid, result)
     values.update(_outcome(result, job, blocked))
+    if not blocked and result.placements:  # where the new orgs went, in plain words
+        values["message"] += "。" + "；".join(plan_lines(result.placements, done=True))
     rows = {sheet.header.sheet: sheet.header.header_rows[0]}
     rows.update({p.sheet: 3 for p in result.problems if p.sheet not in rows})
     return result.problems, rows, values

@@ -170,8 +170,9 @@ def _assumed(name: str, parent: str | None, committee: str | None, existing: dic
             "（含“上级党组织”列）导入")
 
 
-def plan_lines(placements: Iterable[Placement]) -> list[str]:
-    """Return the plan in a few Chinese lines: how many new orgs go under which parent."""
+def plan_lines(placements: Iterable[Placement], *, done: bool = False) -> list[str]:
+    """Return the plan (or, ``done``, what was done) in a few Chinese lines: how many new orgs
+    go under which parent."""
     groups: dict[str | None, list[str]] = {}
     for p in placements:
         groups.setdefault(p.parent, []).append(p.name)
@@ -180,5 +181,5 @@ def plan_lines(placements: Iterable[Placement]) -> list[str]:
         shown = "、".join(names[:SHOWN_NAMES]) + (f"等 {len(names)} 个" if len(names) > SHOWN_NAMES
                                                   else "")
         where = "作为最上级党组织" if parent is None else f"放在“{parent}”之下"
-        lines.append(f"将增加党组织 {len(names)} 个，{where}：{shown}")
+        lines.append(f"{'已' if done else '将'}增加党组织 {len(names)} 个，{where}：{shown}")
     return lines
