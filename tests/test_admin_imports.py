@@ -171,6 +171,7 @@ def test_org_roster_adds_branches_under_the_users_committee(
     sign_in(client, users["committee_admin"])
     job = _finish(app, _upload_orgs(client, write_org_roster(tmp_path / "a3.xlsx", [NEW_BRANCH])))
     assert (job.status, job.created) == ("done", 1)
+    assert f"已增加党组织 1 个，放在“{COMMITTEE}”之下：{NEW_BRANCH[0]}" in (job.message or "")
     with app.app_context():
         from service.models import Org
 
@@ -187,6 +188,26 @@ def test_org_roster_for_another_committee_is_refused(
     path = write_org_roster(tmp_path / "a3.xlsx", [NEW_BRANCH, other_row], party=OTHER)
     job = _finish(app, _upload_orgs(client, path))
     assert job.status == "refused" and job.error_rows == 2
+    with app.app_context():
+        from service.models import Org
+
+        assert db.session.scalars(select(Org).where(Org.name == NEW_BRANCH[0])).first() is None
+
+
+def test_org_roster_cannot_hang_new_orgs_under_another_committee(
+        app: Flask, client: Any, users: dict[str, int], tmp_path: Path) -> None:
+    from tests.xlsx_helpers import write_org_roster
+
+    path = write_org_roster(tmp_path / "a3.xlsx", [NEW_BRANCH])
+    wb = load_workbook(path)
+    wb.worksheets[0]["L4"] = "上级党组织"
+    wb.worksheets[0]["L6"] = OTHER_BRANCH  # exists, but in the other committee
+    wb.save(path)
+    sign_in(client, users["committee_admin"])
+    job = _finish(app, _upload_orgs(client, path))
+    assert (job.status, job.error_rows) == ("refused", 1)
+    report = load_workbook(io.BytesIO(client.get(f"/admin/imports/{job.id}/errors.xlsx").data))
+    assert "不在您的管理范围" in str(report.worksheets[0].cell(6, 13).value)
     with app.app_context():
         from service.models import Org
 

@@ -77,3 +77,26 @@ def test_only_inspectors_sample(app: Flask, client: Any) -> None:
         sign_in(client, w.users[role])
         assert client.get("/admin/sampling").status_code == 403
         assert post(client, "/admin/sampling", {"org_id": w.root_id}).status_code == 403
+
+
+def test_the_organisation_department_is_offered_the_committee_draw(app: Flask, client: Any
+                                                                  ) -> None:
+    w = make_world(app, members_per_branch=3)
+    sign_in(client, w.users["org_department"])
+    page = client.get("/admin/sampling").get_data(as_text=True)
+    assert "抽取基层党委" in page and "不少于基层党委总数的5%" in page
+    form = client.get("/admin/sampling/committees").get_data(as_text=True)
+    assert 'action="/admin/sampling/committees"' in form
+    r = post(client, "/admin/sampling/committees", {"org_id": "", "seed": "s"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    run_id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    data = client.get(f"/admin/api/sampling/{run_id}").get_json()
+    assert (data["committee_total"], data["committee_size"]) == (1, 1)
+    assert data["committees"] == [w.root_id]
+    shown = client.get(f"/admin/sampling/{run_id}").get_data(as_text=True)
+    assert "抽取该党委的党支部和党员" in shown
+    sheet = client.get(f"/admin/sampling/{_draw(client, w.root_id)}").get_data(as_text=True)
+    assert shown != sheet and "不适用" in sheet and 'id="explanation"' in sheet
+    sign_in(client, w.users["committee_admin"])
+    assert post(client, "/admin/sampling/committees", {"org_id": ""}).status_code == 403
+    assert client.get("/admin/sampling/committees").status_code == 403

@@ -117,7 +117,7 @@ def test_export_scoped_to_an_org(app: Flask, runner: Any, roster: None, tmp_path
     result = runner.invoke(args=["members", "export", "-o", str(out), "--org", BRANCH_B])
     assert result.exit_code == 0, result.output
     ws = load_workbook(out).worksheets[0]
-    assert ws["A2"].value == f"基层党委：{BRANCH_B}"
+    assert ws["A2"].value == f"基层党委：{COMMITTEE}"  # the branch's committee, not the branch
     assert [r[1] for r in ws.iter_rows(min_row=6, values_only=True)] == ["乙"]
     result = runner.invoke(args=["members", "export", "-o", str(out), "--org", "没有这个组织"])
     assert result.exit_code != 0 and "不存在" in result.output

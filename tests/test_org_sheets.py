@@ -67,16 +67,19 @@ def test_export_then_import_gives_back_the_same_tree(app: Flask, runner: Any, tm
     result = runner.invoke(args=["orgs", "export", "-o", str(out)])
     assert result.exit_code == 0, result.output
     wb = load_workbook(out)
-    main, extra = wb.worksheets
+    main, extra, notes = wb.worksheets
     assert main["A1"].value == "党组织和所在单位信息汇总表"
     assert main["A2"].value == f"基层党委：{COMMITTEE}"
     assert (main["C4"].value, main["H4"].value, main["C5"].value, main["K5"].value) == (
         "党组织信息", "单位信息", "组织类别", "党组织所在单位代码")
     assert {"C4:G4", "H4:K4", "A4:A5", "B4:B5"} <= {str(r) for r in main.merged_cells.ranges}
-    assert extra.title == "党组织和所在单位基本信息采集表附页"
-    assert [r[1:3] for r in extra.iter_rows(min_row=4, values_only=True)] == [
-        (JOINT[0], "北京碧海洗浴有限公司"), (JOINT[0], "北京南法名阁商贸中心"),
-        (JOINT[0], "北京英盛苑宾馆")]
+    # The 附页 as the system manual prints it: one org, only its units after the first.
+    assert extra["A1"].value == "党组织和所在单位基本信息采集表附页"
+    assert extra["A2"].value == f"基层党组织：{JOINT[0]}"
+    assert list(extra.iter_rows(min_row=3, values_only=True)) == [
+        ("序号", "单位名称", "单位类别", "党组织所在单位代码"),
+        (1, "北京南法名阁商贸中心", "23", "0"), (2, "北京英盛苑宾馆", "23", "0")]
+    assert notes.title == "说明" and "上级党组织" in str(notes["A5"].value)
     before = {n: (o.org_type, o.unit_situation, o.contact_phone,
                   [(u.name, u.unit_type, u.party_org_status, u.unit_code) for u in o.units])
               for n, o in _orgs(app).items()}

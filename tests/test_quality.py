@@ -94,9 +94,8 @@ def test_each_rule_fires_exactly_where_expected(app_ctx: Flask) -> None:
     report = build_report(None, TODAY, batch_size=7)  # several batches of the stream
     s = d.special
 
-    small = _by_rule(report, "BRANCH_LT_3_FULL_MEMBERS")
-    assert [(f.org_id, f.severity) for f in small] == [(d.small.id, "error")]
-    assert small[0].category == rules.BRANCH_SMALL and small[0].member_id is None
+    # "党支部中党员少于3人" counts every member: 2 正式 + 1 预备 are 3, not too few.
+    assert _by_rule(report, "BRANCH_LT_3_MEMBERS") == []
     large = _by_rule(report, "BRANCH_GT_50_MEMBERS")
     assert [(f.org_id, f.severity) for f in large] == [(d.large.id, "warning")]
     assert "51" in large[0].message
@@ -201,8 +200,9 @@ def test_completeness_items(overrides: dict[str, Any], expected: tuple[int, int]
 def test_branch_size_rules() -> None:
     c = rules.OrgCounts
     assert [p.rule for p in rules.branch_size_problems("631", c(0, 0, 0))] == ["BRANCH_NO_MEMBERS"]
-    assert [p.rule for p in rules.branch_size_problems("631", c(5, 2, 3))] == [
-        "BRANCH_LT_3_FULL_MEMBERS"]
+    assert rules.branch_size_problems("631", c(5, 2, 3)) == []
+    assert [p.rule for p in rules.branch_size_problems("631", c(2, 1, 1))] == [
+        "BRANCH_LT_3_MEMBERS"]
     assert rules.branch_size_problems("931", c(2, 2, 0))[0].severity == "warning"
     assert rules.branch_size_problems("631", c(50, 50, 0)) == []
     assert [p.rule for p in rules.branch_size_problems("632", c(101, 101, 0))] == [
@@ -244,7 +244,7 @@ def test_cli_json(app: Flask, runner: Any) -> None:
     assert data["scope"] == "全部党组织" and data["total"]["members"] == 58
     rules_found = {(p["rule"], p["member_id"]) for p in data["problems"]}
     assert ("ID_CHECKSUM", d["check_id"]) in rules_found
-    assert data["by_category"][rules.BRANCH_SMALL] == 1
+    assert rules.BRANCH_SMALL not in data["by_category"]  # 2 正式 + 1 预备 are 3 members
     with app.app_context():
         for member in db.session.scalars(select(Member)):
             assert member.id_number not in result.output  # only masked numbers leave the report
@@ -289,3 +289,18 @@ def test_cli_terminal_and_bad_org(app: Flask, runner: Any) -> None:
     assert wrong.exit_code != 0 and ".xlsx" in wrong.output
     nowhere = runner.invoke(args=["quality", "report", "-o", "/nonexistent/dir/r.xlsx"])
     assert nowhere.exit_code != 0 and "无法写入" in nowhere.output
+
+
+def test_a_branch_of_two_members_is_too_small_whatever_their_type(app_ctx: Flask) -> None:
+    committee = make_org(units=[UNIT], **CLEAN_ORG)
+    pair = make_org(committee, **CLEAN_ORG)
+    trio = make_org(committee, **CLEAN_ORG)
+    make_member(pair)
+    make_member(pair, member_type="预备党员", joined_on=date(2023, 9, 1), full_on=None)
+    for _ in range(3):
+        make_member(trio, member_type="预备党员", joined_on=date(2023, 9, 1), full_on=None)
+    report = build_report(committee, TODAY)
+    small = _by_rule(report, "BRANCH_LT_3_MEMBERS")
+    assert [(f.org_id, f.category, f.severity) for f in small] == [
+        (pair.id, rules.BRANCH_SMALL, "error")]
+    assert "仅有党员2人（其中预备党员1人）" in small[0].message

@@ -150,3 +150,44 @@ def test_close_needs_every_record_checked_and_then_freezes(app_ctx: Flask) -> No
     sampling.close_run(run, actor_id=user.id)
     with pytest.raises(Conflict):
         sampling.record_check(run.items[0], 1, passed=True, actor_id=user.id)
+
+
+def test_the_sheet_keeps_100_points_and_explains_the_total(app_ctx: Flask) -> None:
+    root, user = _committee(branches=1, per_branch=1)
+    run = sampling.draw_run(root, actor_id=user.id, seed="s")
+    member = next(i for i in run.items if i.kind == MEMBER)
+    sampling.record_check(member, 8, passed=False, problems=4, reason="民族、学历填写错误",
+                          actor_id=user.id)
+    s = sampling.summarise(run)
+    assert [r.item.no for r in s.rows] == list(range(1, 21)) and s.full_points == 100
+    left_out = [r for r in s.rows if not r.applicable]
+    assert [r.item.no for r in left_out] == [17, 18, 19, 20]
+    assert all("不适用" in r.reason and "申请入党人" in r.reason for r in left_out)
+    assert all(r.score == 0 for r in left_out) and all(r.reason == "" for r in s.rows[:16])
+    assert (s.points, s.earned, s.score) == (80, 76, 95.0)
+    assert "满分100分" in s.explanation and "76 ÷ 80 × 100 = 95.0" in s.explanation
+
+
+def test_the_committee_draw_takes_five_percent_of_the_committees_reproducibly(
+        app_ctx: Flask) -> None:
+    from service.models.sampling import COMMITTEE
+    from service.review.committees import committee_ids, draw_committees
+
+    county = make_org(name="中共测试县委员会")  # a 党委 over 党委: not a 基层党委
+    committees = [make_org(county, name=f"中共测试第{n}党委", org_type="611") for n in range(25)]
+    for c in committees[:3]:
+        make_org(c)  # a branch below changes nothing
+    user = AdminUser(username="inspector", display_name="检查员", role="org_department",
+                     org_id=county.id)
+    user.set_password("x-long-password-1")
+    db.session.add(user)
+    db.session.flush()
+    assert committee_ids(None) == [c.id for c in committees]
+    run = draw_committees(None, county, actor_id=user.id, seed="2011")
+    assert (run.committee_total, run.committee_size) == (25, 2)
+    assert [i.kind for i in run.items] == [COMMITTEE, COMMITTEE]
+    again = draw_committees(None, county, actor_id=user.id, seed="2011")
+    assert [i.org_id for i in again.items] == [i.org_id for i in run.items]
+    assert {i.org_id for i in run.items} <= {c.id for c in committees}
+    with pytest.raises(ServiceError, match="没有基层党委"):
+        draw_committees(committees[0].children[0], county, actor_id=user.id)

@@ -35,6 +35,7 @@ from service.models.call_task import OPEN as TASK_OPEN
 from service.models.campaign import SETTLED_STATES, STATE_LABELS
 from service.models.correction import OPEN as REQUEST_OPEN
 from service.models.inbox import QUEUED as INBOX_QUEUED
+from service.models.member import ACTIVE
 from service.models.outbox import DEAD
 
 bp = Blueprint("admin_dashboard", __name__, url_prefix="/admin")
@@ -60,8 +61,8 @@ def index() -> str:
                        calendar_notice=(campaign_notice(campaign)
                                         if scope.can(user, "calendar_view") else None))
     context.update(corrections=_corrections(user, node), dead=_dead(user, node),
-                   tasks=_tasks(user, node), inbox=_inbox(user, node), today=today_local(),
-                   now=now_utc())
+                   tasks=_tasks(user, node), inbox=_inbox(user, node), held=_held(user, node),
+                   today=today_local(), now=now_utc())
     return render_template("admin/dashboard.html", **context)
 
 
@@ -185,3 +186,10 @@ def _inbox(user: AdminUser, node: Org) -> int:
         where = or_(where, InboxMessage.org_id.is_(None))
     query = scope.inbox_query(user).where(InboxMessage.status == INBOX_QUEUED, where)
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def _held(user: AdminUser, node: Org) -> int:
+    """Count the members below ``node`` held for correction (待修正): they get no card yet."""
+    return db.session.scalar(select(func.count(Member.id)).where(
+        Member.held.is_(True), Member.record_status == ACTIVE, in_org(Member.org_id, node),
+        scope.in_scope(Member.org_id, user))) or 0

@@ -23,7 +23,7 @@ from service.forms.poster import poster_pdf
 from service.identity.binding_qr import poster_payload
 from service.models import AdminUser, Member, Org
 from service.records.member_sheet import write_members
-from service.records.org_sheet import write_orgs
+from service.records.org_sheet_write import write_orgs
 from service.roster import exporting, forms
 from service.unit_of_work import run_unit
 

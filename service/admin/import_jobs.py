@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from openpyxl.utils.exceptions import InvalidFileException
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from service import audit
 from service.campaign import member_import as importing
@@ -22,9 +22,10 @@ from service.models import ImportJob, Org
 from service.models.import_job import CHECKING, DONE, FAILED, MEMBERS, ORGS, REFUSED, WRITING
 from service.records.error_report import write_error_report
 from service.records.member_sheet import read_members
-from service.records.org_sheet import name_key, read_orgs
+from service.records.org_sheet import read_orgs
 from service.records.xlsx_read import CellProblem, SheetFormatError
 from service.roster import org_importing
+from service.roster.org_placement import plan_lines
 from service.roster.orgs import subtree_ids
 from service.unit_of_work import run_unit
 
@@ -48,10 +49,10 @@ def report_path(job: ImportJob) -> Path | None:
 
 
 def create_job(kind: str, filename: str, data: bytes, *, user_id: int, scope: Org,
-               skip_invalid: bool) -> ImportJob:
+               skip_invalid: bool, hold_invalid: bool = False) -> ImportJob:
     """Add a queued job and store its upload (no commit; start it after the commit)."""
     job = ImportJob(kind=kind, filename=filename[:255], uploaded_by=user_id,
-                    scope_org_id=scope.id, skip_invalid=skip_invalid)
+                    scope_org_id=scope.id, skip_invalid=skip_invalid, hold_invalid=hold_invalid)
     db.session.add(job)
     db.session.flush()
     folder = job_dir(job.id)
@@ -150,8 +151,9 @@ def _outcome(result: Any, job: ImportJob, blocked: bool) -> dict[str, Any]:
         "warnings": result.warnings, "status": REFUSED if blocked else DONE,
     }
     if blocked:
+        hold = "或“暂存为待修正”" if job.kind == MEMBERS else ""
         values["message"] = (f"有 {result.error_rows} 行错误，未导入任何数据；请下载错误报告改正后"
-                             "重新导入，或勾选“跳过有错误的行”")
+                             f"重新导入，或选择“跳过有错误的行”{hold}")
     else:
         values["message"] = result.summary()
     return values
@@ -162,7 +164,8 @@ def _members(job: ImportJob, scope: Org, source: Path
     sheet = read_members(source, today_local())
     _progress(job.id, status=CHECKING, total=sheet.total, done=0)
     result = importing.ImportResult()
-    pending = importing.check_members(sheet.rows, sheet.header, result, _Counter(job.id, True))
+    pending = importing.check_members(sheet.rows, sheet.header, result, _Counter(job.id, True),
+                                      hold=job.hold_invalid)
     in_scope = set(subtree_ids(scope))
     kept = []
     for p in pending:
@@ -173,8 +176,9 @@ def _members(job: ImportJob, scope: Org, source: Path
                 p.row, "branch", f"所在党支部“{p.record['branch']}”不在您的管理范围"
                 f"（{scope.name}）内", "BRANCH_OUT_OF_SCOPE"))
             result.error_rows += 1
+            result.held -= p.held is not None
     values: dict[str, Any] = {"rows": result.rows}
-    blocked = bool(result.error_rows) and not job.skip_invalid
+    blocked = bool(result.error_rows) and not (job.skip_invalid or job.hold_invalid)
     if not blocked and kept:
         live = db.engine.dialect.name != "sqlite"
         _progress(job.id, status=WRITING, total=len(kept), done=0)
@@ -187,37 +191,16 @@ def _orgs(job: ImportJob, scope: Org, source: Path
           ) -> tuple[list[CellProblem], dict[str, int], dict[str, Any]]:
     sheet = read_orgs(source, today_local())
     _progress(job.id, status=CHECKING, total=len(sheet.orgs), done=0)
-    _check_org_scope(sheet, scope)
     result = org_importing.OrgImportResult()
-    valid = org_importing.check_orgs(sheet, result)
+    valid = org_importing.check_orgs(sheet, result, within=scope)
     values: dict[str, Any] = {"rows": len(sheet.orgs)}
     blocked = bool(result.error_rows) and not job.skip_invalid
     if not blocked and valid:
         _progress(job.id, status=WRITING, total=len(valid), done=0)
         org_importing.write_orgs(sheet, valid, result)
     values.update(_outcome(result, job, blocked))
+    if not blocked and result.placements:  # where the new orgs went, in plain words
+        values["message"] += "。" + "；".join(plan_lines(result.placements, done=True))
     rows = {sheet.header.sheet: sheet.header.header_rows[0]}
     rows.update({p.sheet: 3 for p in result.problems if p.sheet not in rows})
     return result.problems, rows, values
-
-
-def _check_org_scope(sheet: Any, scope: Org) -> None:
-    """Mark rows that would touch orgs outside scope: existing ones, or new ones placed under a
-    基层党委 outside it (or under a new one, which would start a tree of its own)."""
-    ids = set(subtree_ids(scope))
-    by_key = {name_key(n): i for i, n in db.session.execute(select(Org.id, Org.name))}
-    committee = sheet.header.party
-    committee_id = by_key.get(name_key(committee)) if committee else None
-    for row in sheet.orgs:
-        name = row.org.get("name")
-        if not isinstance(name, str):
-            continue
-        existing = by_key.get(name_key(name))
-        if existing is not None and existing not in ids:
-            msg = f"党组织“{name}”不在您的管理范围（{scope.name}）内"
-        elif existing is None and committee and committee_id not in ids:
-            msg = (f"表上方的基层党委“{committee}”不在您的管理范围（{scope.name}）内，"
-                   "不能在其下新建党组织")
-        else:
-            continue
-        row.problems.append(row.header.problem(row.row, "name", msg, "ORG_OUT_OF_SCOPE"))

@@ -30,6 +30,11 @@ from service.unit_of_work import run_unit
 
 bp = Blueprint("admin_imports", __name__, url_prefix="/admin")
 RECENT = 20
+# What to do with rows in error: the three choices the CLI offers too.
+MODES = {"all": "全部无误才导入：只要有一行错误，就不写入任何数据",
+         "skip": "跳过有错误的行，只导入无误的行",
+         "hold": "暂存为待修正：内容有误（日期、代码等）但能确定本人和所在党支部的行照样导入，"
+                 "标为“待修正”、不发确认卡，改正后再发；无法确定本人或党支部的行仍不导入"}
 add_filters(bp)
 IMPORT = "import"  # the permission every page here needs
 
@@ -60,7 +65,7 @@ def index() -> str:
     jobs = db.session.scalars(select(ImportJob).where(
         scope.in_scope(ImportJob.scope_org_id, user)).order_by(ImportJob.id.desc()).limit(RECENT))
     return render_template("admin/imports.html", jobs=list(jobs), kinds=KINDS,
-                           statuses=STATUSES)
+                           statuses=STATUSES, modes=MODES)
 
 
 @bp.post("/imports")
@@ -70,9 +75,16 @@ def upload() -> Any:
     user = signed_in_user(IMPORT)
     kind = request.form.get("kind", MEMBERS)
     upload = request.files.get("file")
+    mode = request.form.get("mode") or ("skip" if request.form.get("skip_invalid") == "1"
+                                        else "all")
     try:
         if kind not in KINDS:
             raise ServiceError("请选择导入的表格类型")
+        if mode not in MODES:
+            raise ServiceError("请选择有错误时的处理方式")
+        if mode == "hold" and kind != MEMBERS:
+            raise ServiceError("“暂存为待修正”只适用于党员（附件4）；党组织（附件3）请选择"
+                               "“全部无误才导入”或“跳过有错误的行”")
         if upload is None or not upload.filename:
             raise ServiceError("请选择要导入的 Excel 文件（.xlsx）")
         if not upload.filename.lower().endswith(".xlsx"):
@@ -90,16 +102,16 @@ def upload() -> Any:
     # Once: the upload is written to disk under the new job's id.
     job_id = run_unit(partial(queue_import, kind, upload.filename, data, user_id=user.id,
                               scope_org=user.org, who=requester(),
-                              skip_invalid=request.form.get("skip_invalid") == "1"), attempts=1)
+                              mode=mode), attempts=1)
     import_jobs.start(current_app._get_current_object(), job_id)  # type: ignore[attr-defined]
     return redirect(url_for(".show", job_id=job_id))
 
 
 def queue_import(kind: str, filename: str, data: bytes, *, user_id: int, scope_org: Org,
-                 skip_invalid: bool, who: Requester) -> int:
+                 mode: str, who: Requester) -> int:
     """Queue an uploaded workbook as an import job, audited; return the job's id."""
     job = import_jobs.create_job(kind, filename, data, user_id=user_id, scope=scope_org,
-                                 skip_invalid=skip_invalid)
+                                 skip_invalid=mode == "skip", hold_invalid=mode == "hold")
     who.audit("import.upload", target_type="import_job", target_id=job.id, kind=kind,
               file=job.filename, bytes=len(data))
     return job.id

@@ -25,6 +25,7 @@ from service.admin.record_view import (
     text_of,
 )
 from service.campaign import workflow
+from service.campaign.campaigns import release_held
 from service.crypto import blind_indexes
 from service.errors import ServiceError
 from service.evidence import ledger
@@ -42,6 +43,7 @@ bp = Blueprint("admin_members", __name__, url_prefix="/admin")
 UNFINISHED = "unfinished"
 # Problems a query can find without reading records one by one (the full 回头看 is a report).
 QUALITY: dict[str, tuple[str, Any]] = {
+    "held": ("待修正（导入时有误）", Member.held.is_(True)),
     "no_phone": ("缺少联系电话", and_(Member.mobile.is_(None), Member.landline.is_(None))),
     "no_address": ("缺少家庭住址", or_(Member.address.is_(None), Member.address == "")),
     "no_job": ("缺少工作岗位", or_(Member.job.is_(None), Member.job == "")),
@@ -67,8 +69,10 @@ def index() -> str:
     q = (request.args.get("q") or "").strip()
     joins, where = _filters(user, campaign, org, state, quality, q)
     columns = select(Member.id, Member.name, Member.sex, Member.birth_date, Member.id_number,
-                     Member.mobile, Org.name.label("org_name"), _state_column(campaign))
-    page = paginate(_apply(columns, joins, where).order_by(Member.id),
+                     Member.mobile, Org.name.label("org_name"), _state_column(campaign),
+                     Member.held)
+    # 待修正 first: they wait on this admin, and no card goes out until they are fixed.
+    page = paginate(_apply(columns, joins, where).order_by(Member.held.desc(), Member.id),
                     _apply(select(func.count(Member.id)), joins, where))
     branches = db.session.scalars(scope.org_query(user).order_by(Org.path).limit(500)).all()
     return render_template(
@@ -191,12 +195,12 @@ def edit(member_id: int) -> Any:
             if not basis:
                 raise ServiceError("请填写修改依据（如：党员档案、本人提供的证件或材料）")
             record = parse_form(request.form, current)
-            version = run_unit(partial(edit_member, member_id, record, basis, requester()))
+            version, released = run_unit(partial(edit_member, member_id, record, basis,
+                                                 requester()))
         except ServiceError as exc:
             error = exc.message
         else:
-            flash("已保存修改，并已向党员重新发送确认卡。" if version else "没有修改任何信息。",
-                  "success")
+            flash(_saved_message(version is not None, released), "success")
             return redirect(url_for(".detail", member_id=member_id))
     return render_template(
         "admin/member_edit.html", member=member, values=values, error=error,
@@ -207,13 +211,26 @@ def edit(member_id: int) -> Any:
     ), (400 if error else 200)
 
 
-def edit_member(member_id: int, record: dict[str, Any], basis: str, who: Requester) -> Any:
-    """Change a member's record on a basis note, audited; return the new version or None."""
+def edit_member(member_id: int, record: dict[str, Any], basis: str, who: Requester
+                ) -> tuple[Any, bool]:
+    """Change a member's record on a basis note, audited; return the new version (or None)
+    and whether this released a member held for correction (待修正)."""
     version = workflow.edit_record(member_id, record, actor=who.actor, basis=basis)
     if version is not None:
         who.audit("member.edit", target_type="member", target_id=member_id,
                   fields=sorted(version.changes), basis=basis[:200])
-    return version
+    # The form passed the validators: a member held for correction is fixed now.
+    released = release_held(member_id, actor=who.actor)
+    if released:
+        who.audit("member.release", target_type="member", target_id=member_id,
+                  basis=basis[:200])
+    return version, released
+
+
+def _saved_message(changed: bool, released: bool) -> str:
+    if released:
+        return "已保存，该党员已解除待修正；如有进行中的信息确认工作，已向其发送确认卡。"
+    return "已保存修改，并已向党员重新发送确认卡。" if changed else "没有修改任何信息。"
 
 
 def _form_value(key: str, value: Any) -> str:

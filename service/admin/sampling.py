@@ -15,10 +15,11 @@ from service.admin.downloads import add_filters, depth, org_choices
 from service.errors import NotFound, ServiceError
 from service.extensions import db
 from service.models import AdminUser, Member, Org, SamplingItem, SamplingRun
-from service.models.sampling import BRANCH
+from service.models.sampling import BRANCH, COMMITTEE
 from service.records.idcard import mask_id
 from service.records.phones import mask_phone
-from service.review import sampling, scoresheet
+from service.review import committees, sampling, scoresheet
+from service.review.committees import committee_ids
 from service.roster.members import member_record
 from service.unit_of_work import run_unit
 
@@ -49,10 +50,14 @@ def summary_dict(run: SamplingRun) -> dict[str, Any]:
     return {"id": run.id, "seed": run.seed, "scope_org_id": run.scope_org_id,
             "branch_total": run.branch_total, "member_total": run.member_total,
             "branch_size": run.branch_size, "member_size": run.member_size,
+            "committee_total": run.committee_total, "committee_size": run.committee_size,
+            "committees": [i.org_id for i in run.items if i.kind == COMMITTEE],
             "closed": run.closed_at is not None, "records": s.records,
             "checked_records": s.checked_records, "failed_records": s.failed_records,
-            "points": s.points, "earned": s.earned, "score": s.score, "grade": s.grade,
+            "full_points": s.full_points, "points": s.points, "earned": s.earned,
+            "score": s.score, "grade": s.grade, "explanation": s.explanation,
             "items": [{"no": r.item.no, "name": r.item.name, "points": r.item.points,
+                       "applicable": r.applicable, "reason": r.reason,
                        "problems": r.problems, "deduction": r.deduction, "score": r.score}
                       for r in s.rows]}
 
@@ -67,9 +72,45 @@ def index() -> str:
         .limit(RECENT)).all()
     names = dict(db.session.execute(select(Org.id, Org.name).where(
         Org.id.in_({r.scope_org_id for r in runs}))).all())
+    committees = len(committee_ids(None))
     return render_template("admin/sampling.html", runs=runs, names=names,
                            orgs=org_choices(user), depth=depth, everything=False,
-                           ladder=scoresheet.SIZE_LADDER, above=scoresheet.SIZE_ABOVE)
+                           ladder=scoresheet.SIZE_LADDER, above=scoresheet.SIZE_ABOVE,
+                           committees=committees,
+                           committee_size=scoresheet.committee_sample_size(committees),
+                           ratio=round(100 * scoresheet.COMMITTEE_RATIO))
+
+
+@bp.get("/sampling/committees")
+@login_required
+def committees_form() -> str:
+    """Offer the draw of 基层党委 (at least 5% of them), with its scope and seed."""
+    user = signed_in_user(SAMPLE)
+    total = len(committee_ids(None))
+    return render_template("admin/sampling_committees.html", orgs=org_choices(user),
+                           depth=depth, committees=total,
+                           committee_size=scoresheet.committee_sample_size(total),
+                           ratio=round(100 * scoresheet.COMMITTEE_RATIO))
+
+
+@bp.post("/sampling/committees")
+@login_required
+def draw_committees() -> Any:
+    """Draw at least 5% of the 基层党委 (in the picked org, or everywhere) and record it."""
+    user = signed_in_user(SAMPLE)
+    raw = request.form.get("org_id") or ""
+    try:
+        org = scope.get_org(user, int(raw)) if raw else None
+    except ValueError:
+        raise NotFound("党组织不存在或不在您的管理范围内") from None
+    try:
+        run = run_unit(partial(committees.draw_committees, org, org or user.org,
+                               actor_id=user.id, seed=request.form.get("seed"),
+                               note=request.form.get("note")))
+    except ServiceError as e:
+        flash(e.message, "error")
+        return redirect(url_for(".committees_form"))
+    return redirect(url_for(".show", run_id=run.id))
 
 
 @bp.post("/sampling")
@@ -101,7 +142,7 @@ def show(run_id: int) -> str:
         Member.id.in_({i.member_id for i in run.items if i.member_id}))).all())
     return render_template("admin/sampling_run.html", run=run, orgs=orgs, members=members,
                            summary=sampling.summarise(run), items_for=sampling.items_for,
-                           BRANCH=BRANCH, APPLICANT=scoresheet.APPLICANT_GROUP)
+                           BRANCH=BRANCH, COMMITTEE=COMMITTEE)
 
 
 @bp.get("/api/sampling/<int:run_id>")

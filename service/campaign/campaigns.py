@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from service import audit
 from service.campaign import workflow
+from service.clock import today_local
 from service.errors import Conflict, NotFound, ServiceError
 from service.extensions import db
 from service.models import Campaign, CampaignMember, Member, Org
@@ -21,6 +22,7 @@ from service.models.campaign import (
     UNREACHABLE,
 )
 from service.models.member import ACTIVE
+from service.roster import held
 from service.roster.orgs import in_subtree
 
 
@@ -31,13 +33,15 @@ def start_campaign(
     """Open a campaign over ``org`` and everything below it, one row per active member.
 
     With ``submit`` every member is put to confirmation at once (a card each); otherwise
-    they wait in draft until an admin submits them one by one.
+    they wait in draft until an admin submits them one by one. Members held for correction
+    (待修正) are left out; they join when a fix releases them (``enrol_new_members``).
     """
     if today is not None and deadline < today:
         raise ServiceError(f"截止日期 {deadline.isoformat()} 早于今天")
     member_ids = list(db.session.scalars(
         select(Member.id).join(Org, Org.id == Member.org_id)
-        .where(in_subtree(org), Member.record_status == ACTIVE).order_by(Member.id)
+        .where(in_subtree(org), Member.record_status == ACTIVE, Member.held.is_(False))
+        .order_by(Member.id)
     ))
     if not member_ids:
         raise ServiceError(f"“{org.name}”及其下级党组织没有党员，无法开展信息确认")
@@ -67,14 +71,18 @@ def enrol_new_members(member_ids: list[int], *, actor: str) -> int:
     """Put members added after a campaign started into every open campaign covering them.
 
     A roster imported mid-campaign must not leave its new people out of the count; each is
-    submitted at once (a card), as a started campaign's members were. Return how many joined.
+    submitted at once (a card), as a started campaign's members were. Members held for
+    correction, or already in an open campaign, are skipped. Return how many joined.
     """
     campaigns = list(db.session.scalars(select(Campaign).where(Campaign.status == OPEN)))
     if not campaigns or not member_ids:
         return 0
     rows = db.session.execute(
         select(Member.id, Org.path).join(Org, Org.id == Member.org_id)
-        .where(Member.id.in_(member_ids), Member.record_status == ACTIVE)).all()
+        .where(Member.id.in_(member_ids), Member.record_status == ACTIVE,
+               Member.held.is_(False),
+               Member.id.not_in(select(CampaignMember.member_id).join(Campaign).where(
+                   Campaign.status == OPEN)))).all()
     joined = 0
     for member_id, path in rows:
         covering = [c for c in campaigns if path.startswith(c.org.path)]
@@ -87,6 +95,17 @@ def enrol_new_members(member_ids: list[int], *, actor: str) -> int:
         workflow.submit(campaign.id, member_id, actor=actor)
         joined += 1
     return joined
+
+
+def release_held(member_id: int, *, actor: str) -> bool:
+    """Release a member held for correction if its record now passes the validators, and
+    enrol it where a campaign is open (a card). Return whether it was released."""
+    member = db.session.get(Member, member_id)
+    if member is None or not held.recheck(member, today_local()):
+        return False
+    db.session.flush()
+    enrol_new_members([member_id], actor=actor)
+    return True
 
 
 def find_campaign(campaign_id: int | None = None, org: Org | None = None) -> Campaign:

@@ -18,6 +18,7 @@ from service.holidays.coverage import campaign_notice
 from service.models import Campaign, CampaignMember, Member
 from service.models.campaign import STATE_LABELS
 from service.records.idcard import mask_id
+from service.roster.held import held_count
 from service.roster.orgs import find_org
 from service.unit_of_work import run_unit
 
@@ -40,9 +41,9 @@ def _date(ctx: click.Context, param: click.Parameter, value: str) -> date:
 def start(org_name: str, deadline: date, name: str | None, draft: bool) -> None:
     """Start a campaign: one card per member of the org subtree."""
     try:
+        org = find_org(org_name)
         campaign = run_unit(lambda: start_campaign(
-            find_org(org_name), deadline, actor="cli", name=name, submit=not draft,
-            today=today_local(),
+            org, deadline, actor="cli", name=name, submit=not draft, today=today_local(),
         ))
     except ServiceError as exc:
         raise click.ClickException(exc.message) from exc
@@ -50,6 +51,8 @@ def start(org_name: str, deadline: date, name: str | None, draft: bool) -> None:
     click.echo(f"已启动信息确认工作 #{campaign.id}“{campaign.name}”，截止 {deadline.isoformat()}，"
                f"共 {done.total} 名党员，已提交确认 {done.total - done.counts['draft']} 名。")
     _calendar_notice(campaign)
+    if held := held_count(org):
+        click.echo(f"另有 {held} 名党员待修正，暂不发送确认卡；改正后自动加入本次工作。")
 
 
 @group.command(

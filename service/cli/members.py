@@ -33,21 +33,28 @@ group = AppGroup("members", help="党员名册：导入、导出《党员基本�
 @group.command(
     "import", help="导入《党员基本信息汇总表》（附件4）；有错误时默认不导入任何数据。")
 @import_options
-def import_members(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Path | None) -> None:
+@click.option("--hold-invalid", is_flag=True,
+              help="内容有误（日期、代码等）但能确定本人和所在党支部的行暂存为“待修正”，不发确认卡，"
+                   "改正后再发；无法确定本人或党支部的行仍拒绝导入")
+def import_members(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Path | None,
+                   hold_invalid: bool) -> None:
     """Import a 党员基本信息汇总表 (附件4)."""
+    if skip_invalid and hold_invalid:
+        raise click.ClickException("--skip-invalid 与 --hold-invalid 只能选一个")
     with refuse_bad_sheet():
         sheet = read_members(file, today_local())
     result = importing.ImportResult()
     with click.progressbar(length=sheet.total, label="检查",
                            file=sys.stderr) as bar:
-        pending = importing.check_members(sheet.rows, sheet.header, result, bar.update)
+        pending = importing.check_members(sheet.rows, sheet.header, result, bar.update,
+                                          hold=hold_invalid)
     for ignored in sheet.header.ignored:
         click.echo(f"未识别的列，已忽略：{ignored}", err=True)
     echo_problems(result.problems)
     if errors_out is not None:
         report_errors(file, errors_out, result.problems,
                       {sheet.header.sheet: sheet.header.header_rows[0]})
-    blocked = result.error_rows and not skip_invalid
+    blocked = result.error_rows and not (skip_invalid or hold_invalid)
     if not blocked and pending:
         def write() -> None:
             with click.progressbar(length=len(pending), label="试写入" if dry_run else "写入",
@@ -56,7 +63,8 @@ def import_members(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Pa
 
         write_import(write, dry_run=dry_run, record=lambda: audit.record(
             "members.import", actor="cli", target_type="file", target_id=file.name,
-            created=result.created, updated=result.updated, error_rows=result.error_rows))
+            created=result.created, updated=result.updated, error_rows=result.error_rows,
+            held=result.held))
     finish_import(result.summary(), result.error_rows, dry_run=dry_run, blocked=bool(blocked))
 
 

@@ -21,8 +21,10 @@ from service.cli.xlsx_common import (
     write_import,
 )
 from service.clock import today_local
-from service.records.org_sheet import read_orgs, write_orgs
+from service.records.org_sheet import read_orgs
+from service.records.org_sheet_write import write_orgs
 from service.roster import exporting, org_importing
+from service.roster.org_placement import plan_lines
 from service.unit_of_work import run_unit
 
 group = AppGroup("orgs", help="党组织：导入、导出《党组织和所在单位信息汇总表》（附件3）。")
@@ -38,12 +40,16 @@ def import_orgs(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Path 
     result = org_importing.OrgImportResult()
     valid = org_importing.check_orgs(sheet, result)
     blocked = result.error_rows and not skip_invalid
+    echo_problems(result.problems)
+    checked = len(result.problems)
     if not blocked and valid:
+        for line in plan_lines(result.placements):  # where new orgs go, before they are written
+            click.echo(line)
         write_import(lambda: org_importing.write_orgs(sheet, valid, result), dry_run=dry_run,
                      record=lambda: audit.record(
                          "orgs.import", actor="cli", target_type="file", target_id=file.name,
                          created=result.created, updated=result.updated))
-    echo_problems(result.problems)
+        echo_problems(result.problems[checked:])
     if errors_out is not None:
         rows = {sheet.header.sheet: sheet.header.header_rows[0]}
         rows.update({p.sheet: 3 for p in result.problems if p.sheet not in rows})

@@ -37,6 +37,7 @@ class ImportJob(db.Model):
     uploaded_by: Mapped[int] = mapped_column(BigId, ForeignKey("admin_users.id"), index=True)
     scope_org_id: Mapped[int] = mapped_column(BigId, ForeignKey("orgs.id"), index=True)
     skip_invalid: Mapped[bool] = mapped_column(default=False)
+    hold_invalid: Mapped[bool] = mapped_column(default=False)  # keep bad rows as 待修正
     status: Mapped[str] = mapped_column(String(16), default=QUEUED)
     total: Mapped[int] = mapped_column(default=0)  # rows to check, then rows to write
     done: Mapped[int] = mapped_column(default=0)

@@ -48,6 +48,11 @@ class Member(db.Model):
     flow_to: Mapped[str | None] = mapped_column(String(6))  # 外出流向: most specific division code
 
     record_status: Mapped[str] = mapped_column(String(16), default=ACTIVE, index=True)
+    # 待修正: imported with values that break the content rules. Kept (dropping them would be the
+    # 漏采 the 回头看 looks for) with what is wrong, and sent no card until a fix makes it valid.
+    held: Mapped[bool] = mapped_column(default=False, index=True)
+    # [{"rule", "field", "message"}], numbers masked; None when not held
+    held_problems: Mapped[list[dict[str, str]] | None] = mapped_column(JSON(none_as_null=True))
     # Bumped on every UPDATE; SQLAlchemy refuses a write based on a stale read (optimistic lock).
     revision: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[created_at]

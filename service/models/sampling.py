@@ -12,6 +12,7 @@ from service.schema import BigId, created_at, intpk
 
 BRANCH = "branch"  # a sampled 党支部 (checklist items 1-7 of the scoring sheet)
 MEMBER = "member"  # a sampled 党员 (items 8-16)
+COMMITTEE = "committee"  # a sampled 基层党委 (the 组织部门's 5% draw; each is then sampled itself)
 PASS = "pass"
 FAIL = "fail"
 
@@ -31,12 +32,14 @@ class SamplingRun(db.Model):
     member_total: Mapped[int] = mapped_column(default=0)
     branch_size: Mapped[int] = mapped_column(default=0)
     member_size: Mapped[int] = mapped_column(default=0)
+    committee_total: Mapped[int] = mapped_column(default=0)
+    committee_size: Mapped[int] = mapped_column(default=0)
     note: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None]
 
     items: Mapped[list[SamplingItem]] = relationship(
         back_populates="run", order_by=lambda: (SamplingItem.kind, SamplingItem.seq),
-        cascade="all, delete-orphan")  # branches first ("branch" < "member"), in draw order
+        cascade="all, delete-orphan")  # "branch" < "committee" < "member", each in draw order
 
 
 class SamplingItem(db.Model):
@@ -47,7 +50,7 @@ class SamplingItem(db.Model):
 
     id: Mapped[intpk]
     run_id: Mapped[int] = mapped_column(BigId, ForeignKey("sampling_runs.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))
     seq: Mapped[int]
     org_id: Mapped[int] = mapped_column(BigId, ForeignKey("orgs.id"))
     member_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("members.id"))

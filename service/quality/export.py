@@ -38,7 +38,7 @@ def summary_dict(s: OrgSummary) -> dict[str, Any]:
             "members": s.members, "full_members": s.full_members,
             "probationary": s.probationary, "completeness": s.completeness,
             "filled_items": s.filled_items, "required_items": s.required_items,
-            "errors": s.errors, "warnings": s.warnings}
+            "errors": s.errors, "warnings": s.warnings, "held": s.held}
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:

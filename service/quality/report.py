@@ -57,6 +57,7 @@ class OrgSummary:
     required_items: int = 0
     errors: int = 0
     warnings: int = 0
+    held: int = 0  # members held for correction (待修正) since their import
 
     @property
     def completeness(self) -> float | None:
@@ -110,6 +111,9 @@ def build_report(scope: Org | None, today: date, *, batch_size: int = BATCH_SIZE
         problem = rules.not_in_branch_problem(org.org_type)
         problems += [problem] if problem else []
         problems += [twins[member.id]] if member.id in twins else []
+        if member.held:
+            summaries[org.id].held += 1
+            problems += rules.held_problems(member.held_problems or [], problems)
         masked = mask_id(normalize_id(record["id_number"] or ""))
         found += [_finding(p, org, member.id, member.name, masked) for p in problems]
         tracker.see(member.id, org.id, member.name, record["id_number"])
@@ -156,7 +160,7 @@ def _sum(orgs: list[OrgSummary]) -> OrgSummary:
     total = OrgSummary(None, "合计")
     for s in orgs:
         for name in ("members", "full_members", "probationary", "filled_items",
-                     "required_items", "errors", "warnings"):
+                     "required_items", "errors", "warnings", "held"):
             setattr(total, name, getattr(total, name) + getattr(s, name))
     return total
 

@@ -31,8 +31,10 @@ ID_SEX = "身份证号码与性别不符"
 ID_BIRTH = "身份证号码与出生日期不符"
 ID_INVALID = "身份证号码不符合编码规则"
 NOT_IN_BRANCH = "党员未编入党支部"
+HELD = "导入待修正"  # ours too: kept on import with these problems, no card until fixed
 CATEGORIES = (MISSED, DUPLICATE, INACCURATE, IRREGULAR, INCOMPLETE, BRANCH_SMALL, BRANCH_LARGE,
-              PROBATION_SHORT, NO_PROBATION_FULL, ID_SEX, ID_BIRTH, ID_INVALID, NOT_IN_BRANCH)
+              PROBATION_SHORT, NO_PROBATION_FULL, ID_SEX, ID_BIRTH, ID_INVALID, NOT_IN_BRANCH,
+              HELD)
 
 _CATEGORY_OF_RULE: dict[str, str] = {
     **dict.fromkeys(("ID_FORMAT", "ID_PROVINCE", "ID_BIRTH_INVALID", "ID_BIRTH_RANGE",
@@ -53,14 +55,16 @@ _CATEGORY_OF_RULE: dict[str, str] = {
                      "JOINT_UNIT_SITUATION", "UNIT_PARTY_ORG_STATUS"), IRREGULAR),
     **dict.fromkeys(("BRANCH_NO_MEMBERS",), MISSED),
     **dict.fromkeys(("DUPLICATE_ID_NUMBER", "DUPLICATE_NAME_BIRTH"), DUPLICATE),
-    **dict.fromkeys(("BRANCH_LT_3_FULL_MEMBERS",), BRANCH_SMALL),
+    **dict.fromkeys(("BRANCH_LT_3_MEMBERS",), BRANCH_SMALL),
     **dict.fromkeys(("BRANCH_GT_50_MEMBERS", "BRANCH_GT_100_MEMBERS"), BRANCH_LARGE),
     "MEMBER_NOT_IN_BRANCH": NOT_IN_BRANCH,
+    "MEMBER_HELD": HELD,
 }
 
 LARGE_BRANCH = 50  # 《中国共产党支部工作条例（试行）》第四条: 一般不超过50人
 VERY_LARGE_BRANCH = 100  # enough members for a 基层党委; the 条例 allows exceptions, so a warning
-MIN_FULL_MEMBERS = 3  # 第四条: 有正式党员3人以上的，都应当成立党支部
+# The notice's "党支部中党员少于3人" counts every member, 预备党员 included.
+MIN_MEMBERS = 3
 _TEMPORARY_BRANCHES = frozenset({"931", "932"})
 # Completeness items every member has (phone, item 15 and item 16 are added as composites).
 _ALWAYS = ("name", "sex", "ethnicity", "id_number", "birth_date", "education", "member_type",
@@ -87,7 +91,7 @@ def is_branch(org_type: str | None) -> bool:
 
 
 def branch_size_problems(org_type: str | None, counts: OrgCounts) -> list[Problem]:
-    """Report a branch with no members, fewer than 3 正式党员, or more than 50 members."""
+    """Report a branch with no members, fewer than 3 members (预备党员 count), or more than 50."""
     if not is_branch(org_type):
         return []
     kind = ORG_TYPES.name_of(org_type or "") or "党支部"
@@ -95,13 +99,13 @@ def branch_size_problems(org_type: str | None, counts: OrgCounts) -> list[Proble
         return [Problem("", "BRANCH_NO_MEMBERS",
                         f"该{kind}没有任何党员记录：有党员的请补录（漏采），已撤销的请维护党组织信息")]
     out: list[Problem] = []
-    if counts.full_members < MIN_FULL_MEMBERS:
+    if counts.members < MIN_MEMBERS:
         # A temporary branch (for 流动党员, training, projects) is set up however many come.
         severity = WARNING if org_type in _TEMPORARY_BRANCHES else ERROR
-        out.append(Problem("", "BRANCH_LT_3_FULL_MEMBERS",
-                           f"该{kind}正式党员仅{counts.full_members}人（共{counts.members}人），"
-                           "少于3人：支部工作条例规定有正式党员3人以上的才成立党支部，不足的应成立"
-                           "联合党支部，请核实是否漏采或组织设置有误", severity))
+        out.append(Problem("", "BRANCH_LT_3_MEMBERS",
+                           f"该{kind}仅有党员{counts.members}人（其中预备党员{counts.probationary}人），"
+                           "少于3人：党员不足3人的一般应与邻近单位成立联合党支部，请核实是否漏采"
+                           "或组织设置有误", severity))
     if counts.members > VERY_LARGE_BRANCH:
         out.append(Problem("", "BRANCH_GT_100_MEMBERS",
                            f"该{kind}有党员{counts.members}人，超过100人，规模异常庞大：党员100人以上"
@@ -121,6 +125,20 @@ def not_in_branch_problem(org_type: str | None) -> Problem | None:
     return Problem("branch", "MEMBER_NOT_IN_BRANCH",
                    f"党员直接隶属于{kind}，未编入党支部：党章第八条规定每个党员都要编入党的一个"
                    "支部、小组或其他特定组织，请核实所在党支部", WARNING)
+
+
+def held_problems(stored: list[dict[str, str]], found: list[Problem]) -> list[Problem]:
+    """Report a member held for correction since its import, with what the import found wrong
+    that the stored record no longer shows (an unreadable value is stored as blank)."""
+    seen = {p.rule for p in found}
+    out = [Problem("", "MEMBER_HELD", "导入时信息有误，暂存为待修正，改正前不发确认卡："
+                   "请在党员信息中改正并保存，或改正后重新导入", WARNING)]
+    for p in stored:
+        if p.get("rule") not in seen:
+            where = f"{p['field']}：" if p.get("field") else ""
+            rule = p.get("rule") or "MEMBER_HELD"
+            out.append(Problem("", rule, f"（导入时）{where}{p['message']}"))
+    return out
 
 
 def completeness_items(record: dict[str, Any]) -> tuple[int, int]:

@@ -144,6 +144,7 @@ ORG_TYPES = CodeTable("组织类别", _table("""
 932 临时联合党支部
 """))
 BRANCH_ORG_TYPES = frozenset({"631", "632", "931", "932"})
+COMMITTEE_ORG_TYPES = frozenset({"611", "911"})  # 党委, 临时党委: a 基层党委 is one of these
 JOINT_ORG_TYPES = frozenset({"632", "932"})
 
 UNIT_TYPES = CodeTable("单位性质类别", _table("""

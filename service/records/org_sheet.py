@@ -1,21 +1,20 @@
 """附件3 党组织和所在单位信息汇总表 with its 附页 (the further units of joint branches): read a
-workbook into org records with their units and problems, and write one in the official layout."""
+workbook into org records with their units, parents (when the sheet names them) and problems."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
-from service.clock import today_local
 from service.records import codes, fields, phones
 from service.records.text import strip_all_spaces
 from service.records.validate import validate_org
-from service.records.xlsx_layout import ORG_LAYOUT, UNIT_LAYOUT, UNIT_SHEET_TITLE, column_index
+from service.records.xlsx_layout import ORG_LAYOUT, UNIT_READ_LAYOUT, column_index
 from service.records.xlsx_read import (
     CellProblem,
     SheetFormatError,
@@ -24,10 +23,10 @@ from service.records.xlsx_read import (
     read_table,
 )
 from service.records.xlsx_values import CellError, cell_text, is_blank, parse_choice, parse_code
-from service.records.xlsx_write import save, start_sheet, write_rows
 
 _ORG_INDEX = column_index(ORG_LAYOUT)
-_UNIT_INDEX = column_index(UNIT_LAYOUT)
+_UNIT_INDEX = column_index(UNIT_READ_LAYOUT)
+NOTES_SHEET = "说明"  # this system's exports explain their extra column there
 _SITUATION_ALIASES = {"联合党支部": fields.JOINT_UNITS,
                       "与上级党组织在同一法人单位": fields.SAME_AS_PARENT,
                       "与上级相同": fields.SAME_AS_PARENT, "法人": fields.LEGAL_ENTITY}
@@ -58,6 +57,7 @@ class OrgRow:
     header: SheetHeader
     units: list[UnitCell] = field(default_factory=list)
     problems: list[CellProblem] = field(default_factory=list)
+    parent: str | None = None  # the 上级党组织 cell, when the sheet has that column
 
     @property
     def ok(self) -> bool:
@@ -76,12 +76,18 @@ class OrgSheet:
     orgs: list[OrgRow]
     problems: list[CellProblem]
 
+    @property
+    def has_parents(self) -> bool:
+        """Whether the sheet says each org's parent (the 上级党组织 column)."""
+        return "parent" in self.header.columns
+
 
 def read_orgs(source: str | Path | IO[bytes], today: date) -> OrgSheet:
     """Read a 附件3 workbook (and its 附页 sheet, if any) into validated org rows."""
     wb = load_workbook(source, read_only=True, data_only=True)
     try:
-        sheets = [ws for ws in wb.worksheets if ws.sheet_state == "visible"] or wb.worksheets
+        sheets = [ws for ws in wb.worksheets if ws.sheet_state == "visible"
+                  and ws.title != NOTES_SHEET] or wb.worksheets
         extras = [ws for ws in sheets if "附页" in ws.title]
         main = next((ws for ws in sheets if ws not in extras), sheets[0])
         header, rows = read_table(main.iter_rows(), main.title, ORG_LAYOUT, _ORG_INDEX, ("name",))
@@ -89,7 +95,7 @@ def read_orgs(source: str | Path | IO[bytes], today: date) -> OrgSheet:
         loose: list[CellProblem] = []
         for ws in extras + [ws for ws in sheets if ws is not main and ws not in extras]:
             try:
-                unit_header, unit_rows = read_table(ws.iter_rows(), ws.title, UNIT_LAYOUT,
+                unit_header, unit_rows = read_table(ws.iter_rows(), ws.title, UNIT_READ_LAYOUT,
                                                     _UNIT_INDEX, ("name",))
             except SheetFormatError:
                 if ws in extras:
@@ -155,7 +161,8 @@ def _parse_org(header: SheetHeader, row: SheetRow) -> OrgRow:
         "contact": _cell(header, row, "contact", _text, found),
         "contact_phone": _cell(header, row, "contact_phone", _contact_phone, found),
     }
-    result = OrgRow(row.row, org, header, problems=found)
+    result = OrgRow(row.row, org, header, problems=found,
+                    parent=_text(row.values.get("parent")))
     if any(not is_blank(row.values.get("unit." + k)) for k in UNIT_KEYS):
         result.units.append(UnitCell(_parse_unit(header, row, "unit.", found), header, row.row,
                                      "unit."))
@@ -212,40 +219,3 @@ def _validate(org: OrgRow, today: date) -> None:
         else:
             key = "unit.name" if p.field == "units" else p.field
             org.problems.append(org.header.problem(org.row, key, p.message, p.rule, p.severity))
-
-
-# ---- export ----------------------------------------------------------------------------------
-
-def org_cells(org: dict[str, Any], units: list[dict[str, Any]]) -> list[Any]:
-    """Return one 附件3 data row (without 序号): the org and its first unit."""
-    first = units[0] if units else {}
-    return [org.get("name"), org.get("org_type"), org.get("unit_situation"),
-            org.get("secretary"), org.get("contact"), org.get("contact_phone"),
-            first.get("name"), first.get("unit_type"), first.get("party_org_status"),
-            first.get("unit_code")]
-
-
-def write_orgs(
-    target: str | Path | IO[bytes], orgs: Iterable[tuple[dict[str, Any], list[dict[str, Any]]]],
-    *, party: str = "", on: date | None = None,
-) -> int:
-    """Write 附件3 and its 附页 (every unit of each joint branch); return the org count."""
-    on = on or today_local()
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(ORG_LAYOUT.title)
-    start_sheet(ws, ORG_LAYOUT, party, on)
-    joint: list[list[Any]] = []
-
-    def rows() -> Iterable[list[Any]]:
-        for org, units in orgs:
-            if org.get("unit_situation") == fields.JOINT_UNITS or len(units) > 1:
-                joint.extend([org.get("name"), u.get("name"), u.get("unit_type"),
-                              u.get("party_org_status"), u.get("unit_code")] for u in units)
-            yield org_cells(org, units)
-
-    count = write_rows(ws, rows())
-    extra = wb.create_sheet(UNIT_SHEET_TITLE[:31])
-    start_sheet(extra, UNIT_LAYOUT, party, on)
-    write_rows(extra, joint)
-    save(wb, target)
-    return count

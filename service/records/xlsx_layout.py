@@ -34,6 +34,7 @@ class Layout:
 
 
 SEQ = "seq"  # 序号: written on export, ignored on import
+PARENT_HEADER = "上级党组织"
 TITLE_ROW, PARTY_ROW, DATE_ROW, HEADER_ROW = 1, 2, 3, 4
 
 MEMBER_LAYOUT = Layout(
@@ -67,13 +68,27 @@ ORG_LAYOUT = Layout(
         Column("unit.unit_type", "单位类别", 8, "单位信息"),
         Column("unit.party_org_status", "单位建立党组织情况", 10, "单位信息"),
         Column("unit.unit_code", "党组织所在单位代码", 21, "单位信息"),
+        # Not in the official form: added after its columns (and outside the print area) so
+        # that an export carries the tree back; the workbook's 说明 sheet says so.
+        Column("parent", PARENT_HEADER, 32),
     ),
 )
+OFFICIAL_ORG_COLUMNS = len(ORG_LAYOUT.columns) - 1  # A-K; the 上级党组织 column is L
 
-# Seed 002's sheet2 has 序号/单位名称/单位类别/党组织所在单位代码 per org; one sheet for the whole
-# committee needs the org's name on each line, and 单位建立党组织情况 makes the round trip exact.
+# Seed 002's sheet2: one org (named in its "基层党组织：" line) and only its units after the first.
 UNIT_SHEET_TITLE = "党组织和所在单位基本信息采集表附页"
 UNIT_LAYOUT = Layout(
+    title=UNIT_SHEET_TITLE,
+    party_label="基层党组织：",
+    columns=(
+        Column(SEQ, "序号", 6), Column("name", "单位名称", 30), Column("unit_type", "单位类别", 8),
+        Column("unit_code", "党组织所在单位代码", 21),
+    ),
+    two_row_header=False,
+)
+# What an imported 附页 may hold besides: the org's name on each line (one sheet for many orgs)
+# and 单位建立党组织情况, as this system's earlier exports wrote them.
+UNIT_READ_LAYOUT = Layout(
     title=UNIT_SHEET_TITLE,
     party_label="基层党组织：",
     columns=(
@@ -104,6 +119,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "unit_situation": ("所在单位情况",),
     "unit.unit_code": ("单位代码", "统一社会信用代码", "组织机构代码"),
     "unit.party_org_status": ("建立党组织情况",),
+    "parent": ("上级党组织名称", "上级党组织全称", "上级组织名称", "上级组织"),
 }
 _PARENS = re.compile(r"[(（][^)）]*[)）]")
 

@@ -63,9 +63,10 @@ def start_sheet(ws: WriteOnlyWorksheet, layout: Layout, party: str, on: date) ->
                   + [_styled(ws, summary_date(on), font=plain, border=False, align=left)])
         ws.merged_cells.add(f"A2:{get_column_letter(half)}2")
         ws.append([_styled(ws, c.header) for c in layout.columns])
-    header_rows = 2 if layout.two_row_header else 1
-    ws.print_title_rows = f"4:{3 + header_rows}"
-    ws.freeze_panes = f"C{4 + header_rows}"
+    # The 附页 has its party and date on one line, so its header is row 3, not rows 4-5.
+    first, last = (4, 5) if layout.two_row_header else (3, 3)
+    ws.print_title_rows = f"{first}:{last}"
+    ws.freeze_panes = f"C{last + 1}"
     ws.page_setup.orientation = "landscape"
 
 

@@ -92,8 +92,9 @@ def draw_run(scope: Org, *, actor_id: int, seed: str | None = None,
 
 
 def items_for(item: SamplingItem) -> tuple[ScoreItem, ...]:
-    """Return the scoring-sheet items a sampled record is checked against."""
-    return BRANCH_ITEMS if item.kind == BRANCH else MEMBER_ITEMS
+    """Return the scoring-sheet items a sampled record is checked against (none for a drawn
+    基层党委: it is sampled in a run of its own)."""
+    return {BRANCH: BRANCH_ITEMS, MEMBER: MEMBER_ITEMS}.get(item.kind, ())
 
 
 def record_check(item: SamplingItem, item_no: int, *, passed: bool, problems: int = 0,
@@ -175,13 +176,23 @@ class ItemScore:
     reasons: list[str] = field(default_factory=list)
 
     @property
+    def applicable(self) -> bool:
+        """Whether the item is checked here (申请入党人 items are not)."""
+        return scoresheet.applicable(self.item)
+
+    @property
+    def reason(self) -> str:
+        """Why an item is not applicable ("" when it is)."""
+        return scoresheet.NOT_APPLICABLE.get(self.item.group, "") if not self.applicable else ""
+
+    @property
     def deduction(self) -> int:
         """Points taken off: per problem, "扣完为止" (never more than the item is worth)."""
         return min(self.item.points, self.problems * self.item.per_problem)
 
     @property
     def score(self) -> int:
-        return self.item.points - self.deduction
+        return self.item.points - self.deduction if self.applicable else 0
 
 
 @dataclass
@@ -194,27 +205,41 @@ class Summary:
     failed_records: int
 
     @property
-    def points(self) -> int:
-        """Points the scored groups are worth (80: applicants are not held here)."""
+    def full_points(self) -> int:
+        """What the sheet is worth as printed (100)."""
         return sum(r.item.points for r in self.rows)
 
     @property
+    def points(self) -> int:
+        """Points the applicable items are worth (80: applicants are not held here)."""
+        return sum(r.item.points for r in self.rows if r.applicable)
+
+    @property
     def earned(self) -> int:
-        return sum(r.score for r in self.rows)
+        return sum(r.score for r in self.rows if r.applicable)
 
     @property
     def score(self) -> float:
-        """The result on the sheet's 100-point scale, one decimal."""
+        """The result on the sheet's 100-point scale, one decimal (see ``explanation``)."""
         return round(100 * self.earned / self.points, 1) if self.points else 0.0
 
     @property
     def grade(self) -> str:
         return scoresheet.grade(self.score)
 
+    @property
+    def explanation(self) -> str:
+        """How the total was reached, for the sheet's 合计 line."""
+        left_out = self.full_points - self.points
+        return (f"评分表满分{self.full_points}分，其中申请入党人信息（第17–20项）{left_out}分本系统"
+                f"不适用；适用各项满分{self.points}分，得{self.earned}分，按百分制折算："
+                f"{self.earned} ÷ {self.points} × 100 = {self.score}分，据此定档次（95分以上优秀，"
+                "90分以上合格）")
+
 
 def summarise(run: SamplingRun) -> Summary:
-    """Sum every check of the run into the 评分表 (the two groups this system holds)."""
-    rows = {i.no: ItemScore(i) for i in (*BRANCH_ITEMS, *MEMBER_ITEMS)}
+    """Sum every check of the run into the 评分表: all 20 items, 17-20 as 不适用."""
+    rows = {i.no: ItemScore(i) for i in scoresheet.ITEMS}
     checked = failed = 0
     for item in run.items:
         verdicts = {c.item_no: c for c in item.checks}

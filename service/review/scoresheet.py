@@ -84,10 +84,18 @@ ITEMS: tuple[ScoreItem, ...] = (
 BY_NO = {i.no: i for i in ITEMS}
 
 # A sampled branch is checked against the org items, a sampled member against the member
-# items. 申请入党人 are not held in this system, so items 17-20 are not scored here.
+# items. 申请入党人 are not held in this system, so items 17-20 stay on the sheet as 不适用.
 BRANCH_ITEMS = tuple(i for i in ITEMS if i.group == ORG_GROUP)
 MEMBER_ITEMS = tuple(i for i in ITEMS if i.group == MEMBER_GROUP)
 SCORED_GROUPS = (ORG_GROUP, MEMBER_GROUP)
+FULL_POINTS = sum(i.points for i in ITEMS)  # 100, as printed
+NOT_APPLICABLE = {APPLICANT_GROUP: "不适用：本系统只采集党组织和党员信息（附件1至附件4），"
+                                   "不含申请入党人信息，此项既不检查也不扣分"}
+
+
+def applicable(item: ScoreItem) -> bool:
+    """Tell whether this system holds what the item checks."""
+    return item.group in SCORED_GROUPS
 
 
 def grade(score: float) -> str:

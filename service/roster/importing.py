@@ -1,8 +1,9 @@
 """Apply a read 附件4 to the roster: place each member in their branch, detect 重复采集, then
-create or update members (with version entries) all-or-nothing, or only the valid rows.
+create or update members (with version entries) all-or-nothing, only the valid rows, or the
+valid rows and, held as 待修正, those whose values break content rules (service.roster.held).
 
-What a running campaign does about new and changed members is the caller's: it passes
-``on_created``/``on_updated`` (service.campaign.member_import does).
+What a running campaign does about new, changed and corrected members is the caller's: it
+passes ``on_created``/``on_updated`` (service.campaign.member_import does).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from service.records.member_sheet import MemberRow
 from service.records.problems import WARNING
 from service.records.text import strip_all_spaces
 from service.records.xlsx_read import CellProblem, SheetHeader
-from service.roster import history
+from service.roster import held, history
 from service.roster.members import COLUMN_KEYS, bulk_row, update_member
 
 CHUNK = 1000
@@ -40,13 +41,20 @@ class ImportResult:
     rows: int = 0
     error_rows: int = 0
     warnings: int = 0
+    held: int = 0  # rows kept as 待修正 (new or already held members)
+    released: int = 0  # held members this import made valid
     problems: list[CellProblem] = field(default_factory=list)
     written: bool = False
 
     def summary(self) -> str:
         """Return the Chinese one-line summary."""
-        return (f"新增 {self.created} 人，更新 {self.updated} 人，未变 {self.unchanged} 人，"
+        text = (f"新增 {self.created} 人，更新 {self.updated} 人，未变 {self.unchanged} 人，"
                 f"错误 {self.error_rows} 行，警告 {self.warnings} 条")
+        if self.held:
+            text += f"，{self.held} 人暂存为待修正（不发确认卡）"
+        if self.released:
+            text += f"，{self.released} 人已改正、解除待修正"
+        return text
 
 
 @dataclass
@@ -57,6 +65,8 @@ class Pending:
     record: dict[str, Any]
     org_id: int
     bidx: str
+    held: list[held.StoredProblem] | None = None  # what is wrong, for a row kept as 待修正
+    member_id: int | None = None  # a held member found by name (its number was mistyped)
 
 
 def _org_names() -> dict[str, tuple[int, str, str]]:
@@ -65,8 +75,10 @@ def _org_names() -> dict[str, tuple[int, str, str]]:
 
 
 def check_members(rows: Iterable[MemberRow], header: SheetHeader, result: ImportResult,
-                  progress: Callable[[int], None] | None = None) -> list[Pending]:
-    """Validate every row against the org tree, the file and the roster; keep the valid ones."""
+                  progress: Callable[[int], None] | None = None, *, hold: bool = False
+                  ) -> list[Pending]:
+    """Validate every row against the org tree, the file and the roster; keep the valid ones,
+    and with ``hold`` also the rows that say who and where but break content rules."""
     orgs = _org_names()
     seen: dict[str, tuple[int, int]] = {}  # bidx -> (row, org_id)
     pending: list[Pending] = []
@@ -102,9 +114,14 @@ def check_members(rows: Iterable[MemberRow], header: SheetHeader, result: Import
         result.warnings += sum(not p.is_error for p in problems)
         if row.ok and org is not None and bidx is not None:
             pending.append(Pending(row.row, rec, org[0], bidx))
+        elif hold and org is not None and bidx is not None and \
+                not any(held.refuses(p, header) for p in problems):
+            held.fit(rec)
+            pending.append(Pending(row.row, rec, org[0], bidx, held=held.from_sheet(problems)))
         elif not row.ok:
             result.error_rows += 1
     pending = _check_roster(pending, header, result)
+    result.held = sum(p.held is not None for p in pending)
     if progress is not None:
         progress(result.rows % 100)
     return pending
@@ -114,18 +131,26 @@ def _check_roster(pending: list[Pending], header: SheetHeader, result: ImportRes
                   ) -> list[Pending]:
     """Refuse people the roster already holds in another branch (重复采集)."""
     keep: list[Pending] = []
+    typos = held.mistyped_numbers()
     for chunk in _chunks(pending):
         variants = _variants(chunk)
-        found = {variants[bidx]: name for bidx, name in db.session.execute(
-            select(Member.id_number_bidx, Org.name).join(Org, Member.org_id == Org.id)
-            .where(Member.id_number_bidx.in_(list(variants)))).all()}
+        found = {variants[bidx]: (name, is_held) for bidx, name, is_held in db.session.execute(
+            select(Member.id_number_bidx, Org.name, Member.held).join(Org, Member.org_id == Org.id)
+            .where(Member.id_number_bidx.in_(list(variants))))}
         for p in chunk:
-            other = found.get(p.bidx)
+            other, is_held = found.get(p.bidx, (None, False))
+            if other is None:
+                p.member_id = held.take_mistyped(typos, p.org_id, p.record)
             if other is not None and other != p.record["branch"]:
                 result.problems.append(header.problem(
                     p.row, "branch", f"该党员（{mask_id(p.record['id_number'])}）已在“{other}”"
                     "登记，与本表所在党支部不同，属重复采集；如系组织关系转接，请先办理转接",
                     "DUPLICATE_IN_ROSTER"))
+                result.error_rows += 1
+            elif p.held is not None and other is not None and not is_held:
+                result.problems.append(header.problem(
+                    p.row, "name", "该党员已在系统中且信息无误，本行有错误，未覆盖原记录："
+                    "请改正本行后重新导入，或在系统中修改", "HELD_WOULD_OVERWRITE"))
                 result.error_rows += 1
             else:
                 keep.append(p)
@@ -146,20 +171,28 @@ def write_members(pending: list[Pending], filename: str, result: ImportResult,
         variants = _variants(chunk)
         existing = {variants[m.id_number_bidx or ""]: m for m in db.session.scalars(
             select(Member).where(Member.id_number_bidx.in_(list(variants))))}
-        new = [p for p in chunk if p.bidx not in existing]
+        by_id = {m.id: m for m in db.session.scalars(select(Member).where(
+            Member.id.in_([p.member_id for p in chunk if p.member_id])))}
+        new = [p for p in chunk if p.bidx not in existing and p.member_id not in by_id]
         for p in chunk:
-            member = existing.get(p.bidx)
+            member = existing.get(p.bidx) or by_id.get(p.member_id or 0)
             if member is None:
                 continue
+            released = held.apply(member, p.held)  # before the update: one write, one revision
             if update_member(member, p.record, None, actor=ACTOR, source=SOURCE, basis=basis):
                 if on_updated is not None:
                     on_updated(member.id)
                 result.updated += 1
             else:
                 result.unchanged += 1
+            if released:  # corrected: owed a card where a campaign is open
+                result.released += 1
+                if on_created is not None:
+                    db.session.flush()
+                    on_created([member.id])
         created = _create(new, basis)
         if created and on_created is not None:
-            on_created(created)
+            on_created(created)  # held members are left out until corrected
         result.created += len(new)
         db.session.flush()
         db.session.expunge_all()  # keep the identity map from growing with the roster
@@ -173,7 +206,8 @@ def _create(new: list[Pending], basis: str) -> list[int]:
         return []
     ids = db.session.scalars(
         insert(Member).returning(Member.id, sort_by_parameter_order=True),
-        [bulk_row(p.record, p.org_id) for p in new]).all()
+        [bulk_row(p.record, p.org_id) | {"held": p.held is not None, "held_problems": p.held}
+         for p in new]).all()
     versions = []
     for member_id, p in zip(ids, new, strict=True):
         after = {k: p.record.get(k) for k in COLUMN_KEYS}

@@ -83,5 +83,7 @@ def bulk_row(record: dict[str, Any], org_id: int) -> dict[str, Any]:
         id_number_bidx=blind_index(record.get("id_number"), "id_number"),
         mobile_bidx=blind_index(record.get("mobile"), "mobile"),
         revision=1,
+        held=False,  # every row of a bulk insert names the same columns
+        held_problems=None,
     )
     return row

@@ -1,8 +1,9 @@
 """Apply a read 附件3 to the org tree: create or update orgs by full name with their units.
 
-New orgs go under the 基层党委 named in the sheet's "基层党委：" line, which is created (as a 611
-党委) when it exists neither in the roster nor as a row of the sheet. Orgs already in the tree
-keep their place: 附件3 has no column for the parent, so it cannot move them.
+New orgs go where service.roster.org_placement puts them: under the 上级党组织 the sheet names
+(this system's exports carry that column), else under the 基层党委 of the sheet's "基层党委："
+line, which is created (as a 611 党委) when it exists neither in the roster nor as a row of the
+sheet. Orgs already in the tree keep their place: an import never moves them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from service.records.org_sheet import OrgRow, OrgSheet, name_key
 from service.records.problems import WARNING
 from service.records.xlsx_layout import PARTY_ROW
 from service.records.xlsx_read import CellProblem
-from service.roster.orgs import create_org
+from service.roster.org_placement import Placement, place_orgs
+from service.roster.orgs import create_org, subtree_ids
 
 ORG_KEYS = ("name", "org_type", "unit_situation", "secretary", "contact", "contact_phone")
 COMMITTEE_TYPE = "611"
@@ -34,6 +36,7 @@ class OrgImportResult:
     error_rows: int = 0
     warnings: int = 0
     problems: list[CellProblem] = field(default_factory=list)
+    placements: list[Placement] = field(default_factory=list)
     written: bool = False
 
     def summary(self) -> str:
@@ -42,13 +45,14 @@ class OrgImportResult:
                 f"错误 {self.error_rows} 行，警告 {self.warnings} 条")
 
 
-def check_orgs(sheet: OrgSheet, result: OrgImportResult) -> list[OrgRow]:
-    """Collect the problems of every row (and duplicates in the file); return the valid rows."""
-    existing = {name_key(n) for n in db.session.scalars(select(Org.name))}
-    committee = sheet.header.party
+def check_orgs(sheet: OrgSheet, result: OrgImportResult, within: Org | None = None
+               ) -> list[OrgRow]:
+    """Collect the problems of every row (duplicates, placement, scope); return the valid rows.
+
+    With ``within`` (a web import), rows touching orgs outside that subtree are refused.
+    """
+    existing = {name_key(o.name): o for o in db.session.scalars(select(Org))}
     seen: dict[str, int] = {}
-    valid: list[OrgRow] = []
-    result.problems += sheet.problems
     for org in sheet.orgs:
         name = org.org.get("name")
         if isinstance(name, str):
@@ -57,11 +61,11 @@ def check_orgs(sheet: OrgSheet, result: OrgImportResult) -> list[OrgRow]:
                 org.problems.append(org.header.problem(
                     org.row, "name", f"党组织名称与第{seen[key]}行重复", "DUPLICATE_ORG"))
             seen.setdefault(key, org.row)
-            if key not in existing and not committee:
-                org.problems.append(org.header.problem(
-                    org.row, "name",
-                    "新党组织无法确定上级：请在表上方“基层党委：”后填写基层党委全称",
-                    "PARENT_UNKNOWN"))
+    allowed = set(subtree_ids(within)) if within is not None else None
+    result.placements = place_orgs(sheet, existing, allowed, within.name if within else "")
+    valid: list[OrgRow] = []
+    result.problems += sheet.problems
+    for org in sheet.orgs:
         result.problems += org.problems
         result.warnings += sum(not p.is_error for p in org.problems)
         if org.ok:
@@ -73,38 +77,40 @@ def check_orgs(sheet: OrgSheet, result: OrgImportResult) -> list[OrgRow]:
 
 
 def write_orgs(sheet: OrgSheet, valid: list[OrgRow], result: OrgImportResult) -> None:
-    """Create or update the valid orgs and their units (no commit)."""
+    """Update the valid orgs already in the tree, then create the new ones where the check
+    placed them, parents first (no commit)."""
     by_key = {name_key(o.name): o for o in db.session.scalars(select(Org))}
-    committee_name = sheet.header.party
-    # The committee's own row goes first, so the others can be placed under it.
-    ordered = sorted(valid, key=lambda o: name_key(o.org["name"]) != name_key(committee_name or ""))
-    committee = by_key.get(name_key(committee_name)) if committee_name else None
-    for row in ordered:
+    new: dict[str, OrgRow] = {}
+    for row in valid:
         key = name_key(row.org["name"])
         org = by_key.get(key)
         if org is None:
-            is_committee = committee_name is not None and key == name_key(committee_name)
-            if not is_committee and committee is None and committee_name:
-                committee = by_key[name_key(committee_name)] = create_org(
-                    None, name=committee_name, org_type=COMMITTEE_TYPE)
-                result.created += 1
-                result.problems.append(CellProblem(
-                    sheet.header.sheet, PARTY_ROW, "A", "基层党委",
-                    f"基层党委“{committee_name}”尚未建立，已按组织类别 611 党委新建；"
-                    "请补充其书记、联系人和所在单位信息", "COMMITTEE_CREATED", WARNING))
-                result.warnings += 1
-            org = create_org(None if is_committee else committee,
-                             units=row.unit_dicts, **_fields(row))
-            by_key[key] = org
-            if is_committee:
-                committee = org
-            result.created += 1
+            new[key] = row
         elif _update(org, row):
             result.updated += 1
         else:
             result.unchanged += 1
+    for place in result.placements:
+        row = new.get(name_key(place.name))
+        if row is None:
+            continue
+        parent = by_key.get(name_key(place.parent)) if place.parent else None
+        if place.parent and parent is None:  # the sheet's 基层党委, in neither sheet nor tree
+            parent = by_key[name_key(place.parent)] = _new_committee(sheet, place.parent, result)
+        by_key[name_key(place.name)] = create_org(parent, units=row.unit_dicts, **_fields(row))
+        result.created += 1
     db.session.flush()
     result.written = True
+
+
+def _new_committee(sheet: OrgSheet, name: str, result: OrgImportResult) -> Org:
+    result.created += 1
+    result.problems.append(CellProblem(
+        sheet.header.sheet, PARTY_ROW, "A", "基层党委",
+        f"基层党委“{name}”尚未建立，已按组织类别 611 党委新建；"
+        "请补充其书记、联系人和所在单位信息", "COMMITTEE_CREATED", WARNING))
+    result.warnings += 1
+    return create_org(None, name=name, org_type=COMMITTEE_TYPE)
 
 
 def _fields(row: OrgRow) -> dict[str, Any]:
