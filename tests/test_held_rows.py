@@ -12,7 +12,6 @@ import pytest
 from factories import make_org
 from flask import Flask
 from sqlalchemy import func, select
-from testkit.admin import make_user, post, sign_in
 from xlsx_helpers import BRANCH_A, BRANCH_B, COMMITTEE, person, write_member_roster
 
 from service.clock import today_local
@@ -20,6 +19,7 @@ from service.extensions import db
 from service.models import CampaignMember, Card, Member
 from service.quality.report import build_report
 from service.roster.members import find_by_id_number
+from testkit.admin import make_user, post, sign_in
 
 FULL = "转为正式\n党员日期"
 
