@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import make_org
 from flask import Flask
 from sqlalchemy import func, select
 from xlsx_helpers import BRANCH_A, BRANCH_B, COMMITTEE, person, write_member_roster
@@ -20,6 +19,7 @@ from service.models import CampaignMember, Card, Member
 from service.quality.report import build_report
 from service.roster.members import find_by_id_number
 from testkit.admin import make_user, post, sign_in
+from testkit.factories import make_org
 
 FULL = "转为正式\n党员日期"
 
