@@ -25,7 +25,9 @@ from service.extensions import db
 from service.models import Attachment, Card, EvidenceEntry, EvidenceHead
 from service.models.evidence import GENESIS_HASH
 
-ENTRY_VERSION = 1
+# Version 2 adds the idempotency key to the body, so every column a reader uses is hashed;
+# version 1 entries (written before) still verify, their key column alone unproven.
+ENTRY_VERSION = 2
 HEAD_ID = 1
 
 # DESIGN §3 kinds, plus card_issued so the chain holds the hash of every card put to a member.
@@ -138,7 +140,7 @@ def _columns(fact: Fact, seq: int, prev: str, at: datetime,
              atts: list[Attachment]) -> dict[str, Any]:
     # The hashed body and the columns that mirror it, shared by append and append_many.
     body: dict[str, Any] = {
-        "v": ENTRY_VERSION, "seq": seq, "prev": prev, "kind": fact.kind, "at": _iso(at),
+        "v": ENTRY_VERSION, "seq": seq, "prev": prev, "kind": fact.kind, "at": iso_z(at),
         "actor": fact.actor, "member": fact.member_id, "card": fact.card_id,
         "card_hash": fact.card_hash, "channel": fact.channel,
         "provider_msg_id": fact.provider_msg_id, "identity": fact.identity, "ip": fact.ip,
@@ -148,6 +150,7 @@ def _columns(fact: Fact, seq: int, prev: str, at: datetime,
             {"sha256": a.sha256, "size": a.size, "mime": a.mime, "name": a.filename} for a in atts
         ],
         "data": fact.data or {},
+        "key": fact.idempotency_key,
     }
     text = canonical_json(body)
     return {
@@ -176,7 +179,8 @@ def _advance_head(count: int = 1) -> tuple[int, str]:
     return int(row.seq), str(row.entry_hash)
 
 
-def _iso(moment: datetime) -> str:
+def iso_z(moment: datetime) -> str:
+    """Return a naive UTC time as the body's "at" holds it, e.g. "2017-06-30T02:00:00Z"."""
     return moment.isoformat() + "Z"
 
 
