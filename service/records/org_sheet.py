@@ -24,7 +24,7 @@ from service.records.xlsx_read import (
     read_table,
 )
 from service.records.xlsx_values import CellError, cell_text, is_blank, parse_choice, parse_code
-from service.records.xlsx_write import save, start_sheet, write_rows
+from service.records.xlsx_write import Stamp, save, stamp, start_sheet, write_rows
 
 _ORG_INDEX = column_index(ORG_LAYOUT)
 _UNIT_INDEX = column_index(UNIT_LAYOUT)
@@ -225,7 +225,7 @@ def org_cells(org: dict[str, Any], units: list[dict[str, Any]]) -> list[Any]:
 
 def write_orgs(
     target: str | Path | IO[bytes], orgs: Iterable[tuple[dict[str, Any], list[dict[str, Any]]]],
-    *, party: str = "", on: date | None = None,
+    *, party: str = "", on: date | None = None, mark: Stamp | None = None,
 ) -> int:
     """Write 附件3 and its 附页 (every unit of each joint branch); return the org count."""
     on = on or today_local()
@@ -245,5 +245,6 @@ def write_orgs(
     extra = wb.create_sheet(UNIT_SHEET_TITLE[:31])
     start_sheet(extra, UNIT_LAYOUT, party, on)
     write_rows(extra, joint)
+    stamp(wb, mark)
     save(wb, target)
     return count
