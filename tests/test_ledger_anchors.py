@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
@@ -17,7 +21,7 @@ from sqlalchemy import select
 from service.campaign import corrections, workflow
 from service.campaign.bundle import export_bundle
 from service.errors import ServiceError
-from service.evidence import anchors, ledger
+from service.evidence import anchors, ledger, seal
 from service.evidence.canonical import canonical_json, sha256_hex
 from service.evidence.verification import verify_chain
 from service.extensions import db
@@ -43,12 +47,42 @@ def _sql(statement: str, **params: object) -> None:
     db.session.expire_all()
 
 
-def _cut_to(seq: int) -> None:
-    """Delete every entry after ``seq`` and rewrite the head to match: a clean truncation."""
+def _cut_to(seq: int, *, with_key: bool = True) -> None:
+    """Delete every entry after ``seq`` and rewrite the head to match: a clean truncation,
+    by someone holding the chain key (who can seal the new head) or not."""
     kept = db.session.scalar(select(EvidenceEntry.entry_hash).where(EvidenceEntry.seq == seq))
     _sql("UPDATE evidence_attachments SET entry_id = NULL")
     _sql("DELETE FROM evidence_entries WHERE seq > :seq", seq=seq)
-    _sql("UPDATE evidence_head SET seq = :seq, entry_hash = :h", seq=seq, h=kept)
+    _sql("UPDATE evidence_head SET seq = :seq, entry_hash = :h, seal = :s", seq=seq, h=kept,
+         s=seal.head_seal(seq, kept) if with_key else None)
+
+
+def _rehash(edit: Callable[[EvidenceEntry, dict], None], *, with_key: bool) -> None:
+    """Rewrite every entry through ``edit`` and re-hash the chain and its head, as a forger."""
+    prev = "0" * 64
+    for entry in db.session.scalars(select(EvidenceEntry).order_by(EvidenceEntry.seq)).all():
+        body = json.loads(entry.body)
+        edit(entry, body)
+        body["prev"] = entry.prev_hash = prev
+        entry.body = canonical_json(body)
+        entry.entry_hash = prev = sha256_hex(entry.body)
+        entry.seal = seal.entry_seal(prev) if with_key else entry.seal
+    head = db.session.get(EvidenceHead, ledger.HEAD_ID)
+    head.entry_hash = prev
+    head.seal = seal.head_seal(head.seq, prev) if with_key else head.seal
+    db.session.commit()
+
+
+def _seal_as_the_migration_does() -> None:
+    path = Path(__file__).parent.parent / "service/migrations/versions/0014_evidence_v2.py"
+    spec = importlib.util.spec_from_file_location("migration_0014", path)
+    assert spec and spec.loader
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with Operations.context(MigrationContext.configure(db.session.connection())):
+        migration._seal_existing()
+    db.session.commit()
+    db.session.expire_all()
 
 
 @pytest.mark.parametrize("column, value", [
@@ -67,24 +101,37 @@ def test_editing_any_column_names_the_entry(app_ctx: Flask, column: str, value: 
     assert report.bad_entry == disputed.evidence_id and column in (report.problem or "")
 
 
+def _as_version_1(entry: EvidenceEntry, body: dict) -> None:
+    del body["key"]
+    body["v"] = 1
+    entry.seal = None
+
+
 def test_version_1_entries_still_verify_and_the_chain_goes_on(app_ctx: Flask) -> None:
     _ledger()
-    # Rewrite the ledger as it was before version 2: no "key" in any body.
-    prev = "0" * 64
-    for entry in db.session.scalars(select(EvidenceEntry).order_by(EvidenceEntry.seq)).all():
-        body = json.loads(entry.body)
-        del body["key"]
-        body.update(v=1, prev=prev)
-        entry.body, entry.prev_hash = canonical_json(body), prev
-        entry.entry_hash = prev = sha256_hex(entry.body)
-    db.session.get(EvidenceHead, ledger.HEAD_ID).entry_hash = prev
-    db.session.commit()
+    # The ledger as it was before version 2 (no "key" in any body) and before seals.
+    _rehash(_as_version_1, with_key=False)
+    _sql("UPDATE evidence_head SET seal = NULL")
+    assert "链密钥签名" in (verify_chain().problem or "")
+    _seal_as_the_migration_does()
     assert verify_chain().ok
     member_id = db.session.scalar(select(EvidenceEntry.member_id).limit(1))
     run_unit(lambda: ledger.append(ledger.CONSENT, actor="t", member_id=member_id,
                                    idempotency_key="consent:t"))
     newest = db.session.scalar(select(EvidenceEntry).order_by(EvidenceEntry.seq.desc()).limit(1))
     assert json.loads(newest.body)["key"] == "consent:t" and verify_chain().ok
+
+
+def test_the_migration_seals_a_legacy_ledger_only_up_to_a_break(app_ctx: Flask) -> None:
+    _ledger()
+    _sql("UPDATE evidence_entries SET seal = NULL")
+    _sql("UPDATE evidence_head SET seal = NULL")
+    _sql("UPDATE evidence_entries SET prev_hash = :zero WHERE seq = 3", zero="0" * 64)
+    _seal_as_the_migration_does()
+    sealed = dict(db.session.execute(select(EvidenceEntry.seq, EvidenceEntry.seal)).all())
+    assert sealed[1] and sealed[2] and not any(v for k, v in sealed.items() if k >= 3)
+    assert db.session.get(EvidenceHead, ledger.HEAD_ID).seal is None
+    assert verify_chain().bad_entry == "E000003"
 
 
 def test_anchors_read_back_in_both_printed_forms() -> None:
@@ -120,29 +167,32 @@ def test_verify_with_an_anchor_catches_a_cut_short_ledger(
     assert code == 0 and "2 个锚点均相符" in out and before.full in out
 
     with app.app_context():
-        _cut_to(before.seq - 2)
+        _cut_to(before.seq - 2, with_key=False)
     code, out = _verify(runner)
-    assert code == 0, out  # the chain alone cannot tell: documented, hence anchors
+    assert code != 0 and "链头的链密钥签名不符" in out
+    with app.app_context():
+        _cut_to(before.seq - 2)  # by someone holding the key: only anchors can tell
+    code, out = _verify(runner)
+    assert code == 0, out
     code, out = _verify(runner, first.full, before.short)
     assert code != 0 and f"锚点 {before.short}" in out and "末尾凭证被删除" in out
     code, out = _verify(runner, "E12:zz")
     assert code != 0 and "格式不对" in out
 
 
-def test_verify_with_an_anchor_catches_a_rehashed_chain(app_ctx: Flask) -> None:
+def _forge_actor(entry: EvidenceEntry, body: dict) -> None:
+    if entry.seq == 2:
+        body["actor"] = entry.actor = "admin:99"
+
+
+def test_a_rehashed_chain_fails_without_the_key_and_against_an_anchor(app_ctx: Flask) -> None:
     _ledger()
     given = anchors.current()
     # A forger edits an early entry and re-hashes everything after it, head included.
-    prev = "0" * 64
-    for entry in db.session.scalars(select(EvidenceEntry).order_by(EvidenceEntry.seq)).all():
-        body = json.loads(entry.body)
-        if entry.seq == 2:
-            body["actor"] = entry.actor = "admin:99"
-        body["prev"] = entry.prev_hash = prev
-        entry.body = canonical_json(body)
-        entry.entry_hash = prev = sha256_hex(entry.body)
-    db.session.get(EvidenceHead, ledger.HEAD_ID).entry_hash = prev
-    db.session.commit()
+    _rehash(_forge_actor, with_key=False)
+    report = verify_chain()
+    assert report.bad_entry == "E000002" and "链密钥签名" in (report.problem or "")
+    _rehash(lambda entry, body: None, with_key=True)  # one who also holds the chain key
     assert verify_chain().ok
     report = verify_chain(anchors=[given])
     assert not report.ok and report.bad_entry == ledger.evidence_id(given.seq)

@@ -6,7 +6,8 @@ to commit) and the database write lock on SQLite, so appenders queue on it and e
 head its predecessor committed: no gaps, no forks, no SELECT … FOR UPDATE (whose SQLite
 spelling does not exist), and nothing MySQL-only. The unique seq and entry_hash columns are the
 backstop; a losing racer gets an IntegrityError and the edge's retry runs the unit again.
-The head row also lets verification notice a deleted last entry.
+The head row also lets verification notice a deleted last entry. Each entry and the head are
+sealed under the chain key (service.evidence.seal) so that only this app can extend the chain.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from service.clock import now_utc
-from service.evidence import blobs
+from service.evidence import blobs, seal
 from service.evidence.canonical import canonical_json, sha256_hex
 from service.extensions import db
 from service.models import Attachment, Card, EvidenceEntry, EvidenceHead
@@ -102,9 +103,7 @@ def append(
     entry = EvidenceEntry(**_columns(fact, seq, prev, now_utc().replace(microsecond=0), atts))
     db.session.add(entry)
     db.session.flush()
-    db.session.execute(
-        update(EvidenceHead).where(EvidenceHead.id == HEAD_ID).values(entry_hash=entry.entry_hash)
-    )
+    _move_head(seq, entry.entry_hash)
     for att in atts:
         att.entry_id = entry.id
     return entry
@@ -131,8 +130,7 @@ def append_many(facts: Sequence[Fact]) -> list[int]:
         prev = row["entry_hash"]
     # A Core executemany: the ORM's bulk path would only add per-row bookkeeping here.
     db.session.execute(insert(EvidenceEntry.__table__), rows)
-    db.session.execute(
-        update(EvidenceHead).where(EvidenceHead.id == HEAD_ID).values(entry_hash=prev))
+    _move_head(last, prev)
     return [row["seq"] for row in rows]
 
 
@@ -153,13 +151,15 @@ def _columns(fact: Fact, seq: int, prev: str, at: datetime,
         "key": fact.idempotency_key,
     }
     text = canonical_json(body)
+    entry_hash = sha256_hex(text)
     return {
-        "seq": seq, "prev_hash": prev, "entry_hash": sha256_hex(text), "kind": fact.kind,
+        "seq": seq, "prev_hash": prev, "entry_hash": entry_hash, "kind": fact.kind,
         "member_id": fact.member_id, "card_id": fact.card_id, "card_hash": fact.card_hash,
         "channel": fact.channel, "provider_msg_id": fact.provider_msg_id,
         "identity": fact.identity, "actor": fact.actor, "recorded_at": at, "ip": fact.ip,
         "user_agent": body["ua"], "payload_sha256": body["payload_sha256"],
         "idempotency_key": fact.idempotency_key, "body": text,
+        "seal": seal.entry_seal(entry_hash),
     }
 
 
@@ -177,6 +177,13 @@ def _advance_head(count: int = 1) -> tuple[int, str]:
         select(EvidenceHead.seq, EvidenceHead.entry_hash).where(EvidenceHead.id == HEAD_ID)
     ).one()
     return int(row.seq), str(row.entry_hash)
+
+
+def _move_head(seq: int, entry_hash: str) -> None:
+    # The head ends on the newest entry, sealed so that rewriting it needs the chain key.
+    db.session.execute(
+        update(EvidenceHead).where(EvidenceHead.id == HEAD_ID)
+        .values(entry_hash=entry_hash, seal=seal.head_seal(seq, entry_hash)))
 
 
 def iso_z(moment: datetime) -> str:

@@ -1,8 +1,10 @@
 """Recompute the whole evidence chain and every attachment hash; name the first bad entry.
 
 Every column a reader uses is either inside the hashed body or compared with it here, so an
-edit to any of them names the entry. What the chain alone cannot see is its newest entries
-deleted with the head row rewritten to match; anchors given out before (``anchors``) catch it.
+edit to any of them names the entry. Each entry hash and the head carry a seal under the chain
+key, which the database does not hold, so a chain re-hashed or cut short and its head rewritten
+without the key fails here too; with the key (or for those who lack it), anchors given out
+before (``anchors``) catch it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from service.evidence import blobs
+from service.evidence import blobs, seal
 from service.evidence.anchors import Anchor
 from service.evidence.canonical import canonical_json, sha256_hex
 from service.evidence.ledger import HEAD_ID, evidence_id, iso_z
@@ -78,6 +80,10 @@ def verify_chain(batch: int = 1000, anchors: Iterable[Anchor] = ()) -> Report:
         bad = evidence_id(count + 1) if head_seq > count else evidence_id(max(count, 1))
         return Report(count, count, prev_hash, bad,
                       f"{bad}：链头记录为第 {head_seq} 条，与账本末尾不符（末尾凭证可能被删除或篡改）")
+    if head and not seal.matches(head.seal, seal.head_seal(head.seq, head.entry_hash)):
+        bad = evidence_id(count)
+        return Report(count, count, prev_hash, bad,
+                      f"{bad}：链头的链密钥签名不符（链头被改写，末尾凭证可能被删除）")
     return Report(count, count, prev_hash)
 
 
@@ -99,6 +105,8 @@ def _check(entry: EvidenceEntry, expected: int, prev_hash: str) -> str | None:
             return f"字段 {column} 与已签名内容不符（被修改）"
     if not isinstance(entry.recorded_at, datetime) or iso_z(entry.recorded_at) != body.get("at"):
         return "字段 recorded_at 与已签名内容不符（被修改）"
+    if not seal.matches(entry.seal, seal.entry_seal(entry.entry_hash)):
+        return "链密钥签名缺失或不符（凭证不是本系统写入的，或哈希被重新计算过）"
     for digest in [a["sha256"] for a in body.get("attachments", [])] + [body.get("payload_sha256")]:
         if digest is None:
             continue
