@@ -110,7 +110,8 @@ def _workbook(title: str, action: str, write_sheet: Callable[..., int],
     party = exporting.committee_name(org)
 
     def write(out: IO[bytes]) -> int:
-        return write_sheet(out, records(org), party=party, on=today_local())
+        return write_sheet(out, records(org), party=party, on=today_local(),
+                           mark=exporting.anchor_stamp())
 
     response, count = send_built(write, filename=f"{_stamp(title)}.xlsx", mimetype=XLSX,
                                  password=password)

@@ -10,38 +10,38 @@ from typing import Any
 from sqlalchemy import select
 
 from service.clock import format_local, now_utc
-from service.evidence import blobs
+from service.evidence import anchors, blobs
 from service.evidence.canonical import canonical_json
-from service.evidence.ledger import HEAD_ID, evidence_id
 from service.extensions import db
-from service.models import Card, EvidenceEntry, EvidenceHead, Member, Org
-from service.models.evidence import GENESIS_HASH
+from service.models import Card, EvidenceEntry, Member, Org
 from service.roster.orgs import in_subtree
 
 # Kept short on purpose: an inspector should be able to read every line of it.
 VERIFY_PY = '''\
-"""Check an evidence bundle: python3 verify.py [folder]  (standard library only)."""
-import hashlib, json, os, sys
-d = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+"""Check an evidence bundle: python3 verify.py [folder] [--anchor SEQ:HASH]... (stdlib only)."""
+import argparse, hashlib, json, os, sys
+p = argparse.ArgumentParser(); p.add_argument("--anchor", action="append", default=[])
+p.add_argument("folder", nargs="?", default=os.path.dirname(os.path.abspath(__file__)))
+args = p.parse_args(); d = args.folder
 canon = lambda o: json.dumps(o, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-sha = lambda b: hashlib.sha256(b).hexdigest()
-read = lambda *p: open(os.path.join(d, *p), "rb").read()
-chain, bad = json.loads(read("chain.json")), []
-for i, (seq, prev, h) in enumerate(chain):
-    if seq != i + 1 or prev != (chain[i - 1][2] if i else "0" * 64):
-        bad.append(f"E{seq:06d}: chain broken")
+sha = lambda b: b is not None and hashlib.sha256(b).hexdigest()  # a missing file: False
+read = lambda *n: open(f, "rb").read() if os.path.isfile(f := os.path.join(d, *n)) else None
+chain = json.loads(read("chain.json")); held = {0: "0" * 64} | {s: h for s, _, h in chain}
+bad = [f"E{seq:06d}: chain broken" for i, (seq, prev, _) in enumerate(chain)
+       if seq != i + 1 or prev != held.get(i)]  # held: sequence number -> entry hash
 for e in json.loads(read("entries.json")):
     b, s, h = e["entry"], e["entry"]["seq"], e["entry_hash"]
-    if sha(canon(b).encode()) != h or s > len(chain) or chain[s - 1][1:] != [b["prev"], h]:
+    if sha(canon(b).encode()) != h or held.get(s) != h or held.get(s - 1) != b["prev"]:
         bad.append(f"E{s:06d}: entry altered or not in the chain")
-    files = [("files", a["sha256"], a["sha256"]) for a in b["attachments"]]
-    files.append(("files", b["payload_sha256"], b["payload_sha256"]))
-    files.append(("cards", f"{b['card']}.json", b["card_hash"]))
-    for folder, name, digest in files:
-        path = os.path.join(d, folder, str(name))
-        if digest and (not os.path.exists(path) or sha(read(folder, name)) != digest):
-            bad.append(f"E{s:06d}: {folder}/{name} missing or altered")
-print("\\n".join(bad) or f"OK: {len(chain)} entries, head {chain[-1][2] if chain else '-'}")
+    digests = [a["sha256"] for a in b["attachments"]] + [b["payload_sha256"]]
+    files = [("files", x, x) for x in digests] + [("cards", f"{b['card']}.json", b["card_hash"])]
+    bad += [f"E{s:06d}: {f}/{n} missing or altered" for f, n, x in files
+            if x and sha(read(f, str(n))) != x]
+for t in args.anchor:  # a ledger head given out before: this chain must still hold that entry
+    s, _, h = t.strip(" …").partition(":")
+    if len(h) < 16 or not held.get(int(s.lstrip("Ee")), "-").startswith(h.lower()):
+        bad.append(f"anchor {t}: entry missing or different (ledger cut short or rewritten)")
+print("\\n".join(bad) or f"OK: {len(chain)} entries, head E{len(chain):06d}:{held[len(chain)]}")
 sys.exit(1 if bad else 0)
 '''
 
@@ -50,14 +50,17 @@ README = """\
 
 导出时间：{exported}（北京时间）
 导出范围：{scope}
-本包凭证：{count} 条；账本链头：{head_id}，哈希 {head_hash}
+本包凭证：{count} 条
+账本锚点（导出时的链头）：{anchor}
 
 ## 内容
 - entries.json：本范围内的凭证，每条为 {{"entry": 凭证内容, "entry_hash": 哈希}}。
 - chain.json：导出时整个账本的链 [[序号, 前一凭证哈希, 本凭证哈希], …]，从第 1 条到链头。
 - cards/<卡号>.json：党员当时看到并确认的信息卡原文（规范 JSON，含身份证号等个人信息，请妥善保管）。
 - files/<SHA-256>：附件（录音、截图、纸质表扫描件）和原始报文，文件名即其 SHA-256。
-- verify.py：下述规则的独立检验脚本，只用 Python 标准库：`python3 verify.py`。
+- anchor.txt：导出时的账本锚点（链头的凭证编号和哈希），即上面一行。
+- verify.py：下述规则的独立检验脚本，只用 Python 标准库：`python3 verify.py`；
+  加 `--anchor 凭证编号:哈希`（可重复）还检验第 6 条。
 
 ## 检验规则
 1. 规范 JSON：json.dumps(内容, ensure_ascii=False, sort_keys=True, separators=(",", ":"))，
@@ -70,8 +73,13 @@ README = """\
 4. 附件和原始报文：SHA-256(文件字节) 等于凭证 "attachments"[].sha256 或 "payload_sha256"。
 5. 信息卡：SHA-256(cards/<卡号>.json 的字节) 等于凭证的 "card_hash"。
 
-链头哈希 {head_hash} 可与党组织另行留存（打印、存证平台）的链头比对，
-以确认导出后账本未被整体重写。
+6. 账本锚点：形如 E000123:9f2c…，是某一时刻链头的凭证编号和哈希（或哈希的前 16 位以上）。
+   打印的采集表页脚、导出的汇总表、证据包和截止提醒都带有当时的锚点。chain.json 中该编号的
+   凭证哈希须与锚点一致；若账本末尾的凭证被删除、或账本被整体重写，此后留存的锚点就对不上：
+   `python3 verify.py --anchor E000123:9f2c…`。
+
+本包的锚点 {anchor} 请与党组织另行留存（打印件、存证平台）；以后导出的证据包须仍能通过
+`python3 verify.py --anchor {anchor}`，以确认这期间账本未被删减或改写。
 """
 
 
@@ -87,8 +95,8 @@ def export_bundle(target: Path, *, member: Member | None = None, org: Org | None
         scope = f"党组织“{org.name}”及其下级"
     else:
         scope = "全部"
-    head = db.session.get(EvidenceHead, HEAD_ID)
-    head_seq, head_hash = (head.seq, head.entry_hash) if head else (0, GENESIS_HASH)
+    anchor = anchors.current()
+    head_seq = anchor.seq
     entries = [e for e in db.session.scalars(query) if e.seq <= head_seq]
     chain = db.session.execute(
         select(EvidenceEntry.seq, EvidenceEntry.prev_hash, EvidenceEntry.entry_hash)
@@ -102,9 +110,10 @@ def export_bundle(target: Path, *, member: Member | None = None, org: Org | None
         zf.writestr("chain.json", _json([list(row) for row in chain]))
         _write_files(zf, entries)
         zf.writestr("verify.py", VERIFY_PY)
+        zf.writestr("anchor.txt", anchor.full + "\n")
         zf.writestr("README.md", README.format(
             exported=format_local(now_utc()), scope=scope, count=len(entries),
-            head_id=evidence_id(head_seq), head_hash=head_hash,
+            anchor=anchor.full,
         ))
     return len(entries)
 

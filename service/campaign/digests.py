@@ -5,7 +5,9 @@ admins over the campaign (counts per branch) on the working days the policy name
 deadline. An open correction request is the admin's to answer, so the admin is reminded
 rather than the member: the branch admin after ``correction_days[0]`` working days, then the
 branch and committee admins as the notice's 10-working-day (branch reports to the committee)
-and 15-working-day (committee maintains the record) limits come near. Never commits.
+and 15-working-day (committee maintains the record) limits come near. A deadline digest also
+carries the evidence ledger's anchor (its head then), so each one given out can later show the
+ledger was not cut short. Never commits.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from service.campaign import notices
 from service.campaign.reminders import deadline_digest_due, in_quiet_hours, policy_or_default
 from service.campaign.workdays import is_workday, workdays_between
 from service.clock import to_local
+from service.evidence import anchors
 from service.extensions import db
 from service.models import Campaign, CampaignMember, CorrectionRequest, Member, Org
 from service.models.campaign import DISPUTED, DRAFT, OPEN, PENDING, UNREACHABLE
@@ -62,24 +65,26 @@ def _digest(campaign: Campaign, left: int, day: str) -> int:
     when = "今天截止" if left == 0 else f"距截止还有{left}个工作日"
     head = f"{campaign.name}（{campaign.deadline:%m月%d日}截止）{when}"
     key = f"digest:{campaign.id}:{day}"
+    anchor = anchors.current()
+    stamp = f"（{anchors.LABEL} {anchor.short}）"
+    extra = {"campaign_id": campaign.id, "anchor": anchor.full}
     sent = 0
     orgs = {o.id: o for o in db.session.scalars(select(Org).where(Org.id.in_(list(missing))))}
     for org_id, names in sorted(missing.items()):
         shown = "、".join(notices.mask_name(n) for n in names[:NAMES_SHOWN])
         more = f"等{len(names)}人" if len(names) > NAMES_SHOWN else f"共{len(names)}人"
-        text = f"{head}，本支部尚未完成：{shown}{more}。详见管理页面。"
+        text = f"{head}，本支部尚未完成：{shown}{more}。详见管理页面。{stamp}"
         sent += len(notices.notify_admins(f"{key}:b", notices.branch_admins(org_id), text,
-                                          org=orgs[org_id], audience="branch",
-                                          campaign_id=campaign.id))
+                                          org=orgs[org_id], audience="branch", **extra))
     root = db.session.get(Org, campaign.org_id)
     assert root is not None
     total = sum(len(n) for n in missing.values())
     worst = sorted(missing.items(), key=lambda kv: -len(kv[1]))[:5]
     parts = "、".join(f"{orgs[o].name}{len(n)}人" for o, n in worst)
     text = (f"{head}，尚有{total}人未完成" + (f"，较多的有：{parts}" if parts else "") + "。"
-            if total else f"{head}，全部党员已完成确认。")
+            if total else f"{head}，全部党员已完成确认。") + stamp
     sent += len(notices.notify_admins(f"{key}:c", notices.committee_admins(root), text,
-                                      org=root, audience="committee", campaign_id=campaign.id))
+                                      org=root, audience="committee", **extra))
     return sent
 
 

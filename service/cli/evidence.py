@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from service import audit
 from service.campaign.bundle import export_bundle
 from service.errors import NotFound, ServiceError
+from service.evidence import anchors
 from service.evidence.verification import verify_chain
 from service.extensions import db
 from service.models import Member
@@ -22,13 +23,21 @@ group = AppGroup("evidence", help="确认凭证（证据链）。")
 
 @group.command(
     "verify", help="校验整条凭证链和附件哈希；发现篡改时指出第一条有问题的凭证。")
-def verify() -> None:
+@click.option("--anchor", "anchor_texts", multiple=True, metavar="SEQ:HASH",
+              help="此前留存的账本锚点（打印件、导出文件、证据包上的“账本锚点”），可重复；"
+                   "账本须仍含该条凭证且哈希相同")
+def verify(anchor_texts: tuple[str, ...]) -> None:
     """Recompute the whole chain and attachment hashes; exit non-zero at the first bad entry."""
-    report = verify_chain()
+    try:
+        given = [anchors.parse(text) for text in anchor_texts]
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+    report = verify_chain(anchors=given)
     if not report.ok:
         raise click.ClickException(f"证据链校验未通过：{report.problem}")
-    click.echo(f"证据链完整：共 {report.count} 条凭证，链头 E{report.head_seq:06d}，"
-               f"哈希 {report.head_hash}")
+    held = f"，{len(given)} 个锚点均相符" if given else ""
+    click.echo(f"证据链完整：共 {report.count} 条凭证{held}；链头（账本锚点）"
+               f"{anchors.Anchor(report.head_seq, report.head_hash).full}")
 
 
 @group.command(

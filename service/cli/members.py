@@ -86,7 +86,8 @@ def export_members(output: Path, org_name: str | None, password: str | None) -> 
         with click.progressbar(length=total, label="导出",
                                file=sys.stderr) as bar:
             count = write_members(out, exporting.member_records(scope), party=party,
-                                  on=today_local(), progress=bar.update)
+                                  on=today_local(), progress=bar.update,
+                                  mark=exporting.anchor_stamp())
 
     save_export(output, password, write)
     run_unit(partial(audit.record, "members.export", actor="cli", target_type="org",

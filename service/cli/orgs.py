@@ -71,7 +71,8 @@ def export_orgs(output: Path, org_name: str | None, password: str | None) -> Non
 
     def write(out: IO[bytes]) -> None:
         nonlocal count
-        count = write_orgs(out, exporting.org_records(scope), party=party, on=today_local())
+        count = write_orgs(out, exporting.org_records(scope), party=party, on=today_local(),
+                           mark=exporting.anchor_stamp())
 
     save_export(output, password, write)
     run_unit(partial(audit.record, "orgs.export", actor="cli", target_type="org",

@@ -6,7 +6,8 @@ to commit) and the database write lock on SQLite, so appenders queue on it and e
 head its predecessor committed: no gaps, no forks, no SELECT … FOR UPDATE (whose SQLite
 spelling does not exist), and nothing MySQL-only. The unique seq and entry_hash columns are the
 backstop; a losing racer gets an IntegrityError and the edge's retry runs the unit again.
-The head row also lets verification notice a deleted last entry.
+The head row also lets verification notice a deleted last entry. Each entry and the head are
+sealed under the chain key (service.evidence.seal) so that only this app can extend the chain.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from service.clock import now_utc
-from service.evidence import blobs
+from service.evidence import blobs, seal
 from service.evidence.canonical import canonical_json, sha256_hex
 from service.extensions import db
 from service.models import Attachment, Card, EvidenceEntry, EvidenceHead
 from service.models.evidence import GENESIS_HASH
 
-ENTRY_VERSION = 1
+# Version 2 adds the idempotency key to the body, so every column a reader uses is hashed;
+# version 1 entries (written before) still verify, their key column alone unproven.
+ENTRY_VERSION = 2
 HEAD_ID = 1
 
 # What counts as evidence of a member's answer and of how it reached them, plus card_issued so
@@ -97,9 +100,7 @@ def append(
     entry = EvidenceEntry(**_columns(fact, seq, prev, now_utc().replace(microsecond=0), atts))
     db.session.add(entry)
     db.session.flush()
-    db.session.execute(
-        update(EvidenceHead).where(EvidenceHead.id == HEAD_ID).values(entry_hash=entry.entry_hash)
-    )
+    _move_head(seq, entry.entry_hash)
     for att in atts:
         att.entry_id = entry.id
     return entry
@@ -126,8 +127,7 @@ def append_many(facts: Sequence[Fact]) -> list[int]:
         prev = row["entry_hash"]
     # A Core executemany: the ORM's bulk path would only add per-row bookkeeping here.
     db.session.execute(insert(EvidenceEntry.__table__), rows)
-    db.session.execute(
-        update(EvidenceHead).where(EvidenceHead.id == HEAD_ID).values(entry_hash=prev))
+    _move_head(last, prev)
     return [row["seq"] for row in rows]
 
 
@@ -135,7 +135,7 @@ def _columns(fact: Fact, seq: int, prev: str, at: datetime,
              atts: list[Attachment]) -> dict[str, Any]:
     # The hashed body and the columns that mirror it, shared by append and append_many.
     body: dict[str, Any] = {
-        "v": ENTRY_VERSION, "seq": seq, "prev": prev, "kind": fact.kind, "at": _iso(at),
+        "v": ENTRY_VERSION, "seq": seq, "prev": prev, "kind": fact.kind, "at": iso_z(at),
         "actor": fact.actor, "member": fact.member_id, "card": fact.card_id,
         "card_hash": fact.card_hash, "channel": fact.channel,
         "provider_msg_id": fact.provider_msg_id, "identity": fact.identity, "ip": fact.ip,
@@ -145,15 +145,18 @@ def _columns(fact: Fact, seq: int, prev: str, at: datetime,
             {"sha256": a.sha256, "size": a.size, "mime": a.mime, "name": a.filename} for a in atts
         ],
         "data": fact.data or {},
+        "key": fact.idempotency_key,
     }
     text = canonical_json(body)
+    entry_hash = sha256_hex(text)
     return {
-        "seq": seq, "prev_hash": prev, "entry_hash": sha256_hex(text), "kind": fact.kind,
+        "seq": seq, "prev_hash": prev, "entry_hash": entry_hash, "kind": fact.kind,
         "member_id": fact.member_id, "card_id": fact.card_id, "card_hash": fact.card_hash,
         "channel": fact.channel, "provider_msg_id": fact.provider_msg_id,
         "identity": fact.identity, "actor": fact.actor, "recorded_at": at, "ip": fact.ip,
         "user_agent": body["ua"], "payload_sha256": body["payload_sha256"],
         "idempotency_key": fact.idempotency_key, "body": text,
+        "seal": seal.entry_seal(entry_hash),
     }
 
 
@@ -173,7 +176,15 @@ def _advance_head(count: int = 1) -> tuple[int, str]:
     return int(row.seq), str(row.entry_hash)
 
 
-def _iso(moment: datetime) -> str:
+def _move_head(seq: int, entry_hash: str) -> None:
+    # The head ends on the newest entry, sealed so that rewriting it needs the chain key.
+    db.session.execute(
+        update(EvidenceHead).where(EvidenceHead.id == HEAD_ID)
+        .values(entry_hash=entry_hash, seal=seal.head_seal(seq, entry_hash)))
+
+
+def iso_z(moment: datetime) -> str:
+    """Return a naive UTC time as the body's "at" holds it, e.g. "2017-06-30T02:00:00Z"."""
     return moment.isoformat() + "Z"
 
 

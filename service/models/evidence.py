@@ -42,6 +42,8 @@ class EvidenceEntry(db.Model):
     # One fact, one entry: a double click or a provider retry hits this and writes nothing.
     idempotency_key: Mapped[str | None] = mapped_column(String(191), unique=True)
     body: Mapped[str] = mapped_column(Text)  # canonical JSON (see service.evidence.ledger)
+    # HMAC of entry_hash under the chain key, which the database does not hold (evidence.seal).
+    seal: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def evidence_id(self) -> str:
@@ -64,6 +66,7 @@ class EvidenceHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     entry_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+    seal: Mapped[str | None] = mapped_column(String(64))  # HMAC of (seq, entry_hash)
 
 
 class Attachment(db.Model):

@@ -33,7 +33,7 @@ from service.records.xlsx_values import (
     parse_year_month,
     parse_yes_no,
 )
-from service.records.xlsx_write import write_table
+from service.records.xlsx_write import Stamp, write_table
 
 REQUIRED_COLUMNS = ("name", "id_number", "branch")
 _INDEX = {**column_index(MEMBER_LAYOUT), "联系电话": "phone"}
@@ -224,10 +224,11 @@ def _yes_no(flag: bool | None) -> str | None:
 def write_members(
     target: str | Path | IO[bytes], records: Iterable[dict[str, Any]], *, party: str = "",
     on: date | None = None, progress: Callable[[int], None] | None = None,
+    mark: Stamp | None = None,
 ) -> int:
     """Write 附件4 from records in the official layout, row by row; return the row count."""
     return write_table(target, MEMBER_LAYOUT, (member_cells(r) for r in records),
-                       party=party, on=on, progress=progress)
+                       party=party, on=on, progress=progress, mark=mark)
 
 
 _ID_LIKE = re.compile(r"\d{17}[\dXx]|\d{15}")

@@ -25,7 +25,7 @@ from service.records.xlsx_layout import (
     UNIT_SHEET_TITLE,
 )
 from service.records.xlsx_values import neutralize
-from service.records.xlsx_write import save, start_sheet, summary_date, write_rows
+from service.records.xlsx_write import Stamp, save, stamp, start_sheet, summary_date, write_rows
 
 FIRST_DATA_ROW = 6  # title, 基层党委, 汇总日期 and the two header rows come first
 ANNEX_SHEET = "附页{n}"
@@ -53,7 +53,7 @@ def org_cells(org: dict[str, Any], units: list[dict[str, Any]]) -> list[Any]:
 
 def write_orgs(
     target: str | Path | IO[bytes], orgs: Iterable[tuple[dict[str, Any], list[dict[str, Any]]]],
-    *, party: str = "", on: date | None = None,
+    *, party: str = "", on: date | None = None, mark: Stamp | None = None,
 ) -> int:
     """Write 附件3 with an 附页 for each org of several units; return the org count.
 
@@ -81,6 +81,7 @@ def write_orgs(
         write_rows(annex, ([u.get("name"), u.get("unit_type"), u.get("unit_code")]
                            for u in rest))
     _notes(wb.create_sheet(NOTES_SHEET), party, on, bool(several))
+    stamp(wb, mark)
     save(wb, target)
     return count
 

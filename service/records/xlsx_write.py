@@ -4,12 +4,14 @@ the merged header, then 序号 and the data rows as they come (write-only, flat 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -23,6 +25,29 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _BOLD = Font(bold=True)
 PROGRESS_EVERY = 1000
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a workbook carries besides its table: a line printed at the foot of every page,
+    and document properties for programs (e.g. the evidence ledger anchor at export time).
+
+    Neither touches the cells, so the official layout and reading the file back stay as they are.
+    """
+
+    footer: str = ""
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+def stamp(wb: Workbook, mark: Stamp | None) -> None:
+    """Put ``mark`` on every sheet's printed footer and into the file's custom properties."""
+    if mark is None:
+        return
+    for ws in wb.worksheets:
+        ws.oddFooter.right.text = mark.footer
+        ws.oddFooter.right.size = 8
+    for name, value in mark.properties.items():
+        wb.custom_doc_props.append(StringProperty(name=name, value=value))
 
 
 def summary_date(on: date) -> str:
@@ -112,13 +137,14 @@ def write_rows(ws: WriteOnlyWorksheet, rows: Iterable[list[Any]],
 def write_table(
     target: str | Path | IO[bytes], layout: Layout, rows: Iterable[list[Any]], *,
     party: str = "", on: date | None = None, progress: Callable[[int], None] | None = None,
-    title: str | None = None,
+    title: str | None = None, mark: Stamp | None = None,
 ) -> int:
     """Write a one-sheet workbook in layout from rows (without 序号); return the row count."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title or layout.title)
     start_sheet(ws, layout, party, on or today_local())
     count = write_rows(ws, rows, progress)
+    stamp(wb, mark)
     save(wb, target)
     return count
 

@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
+from service.evidence import anchors
 from service.extensions import db
 from service.models import Member, Org
 from service.models.member import ACTIVE
 from service.records.codes import COMMITTEE_ORG_TYPES
+from service.records.xlsx_write import Stamp
 from service.roster.members import COLUMN_KEYS
 from service.roster.orgs import ancestors, in_subtree
 
@@ -74,3 +76,10 @@ def committee_name(scope: Org | None) -> str:
         return (ancestors(scope) or [scope])[0].name  # no 党委 above: the top of its tree
     roots = db.session.scalars(select(Org.name).where(Org.parent_id.is_(None)).limit(2)).all()
     return roots[0] if len(roots) == 1 else ""
+
+
+def anchor_stamp() -> Stamp:
+    """Return what an exported table carries: the ledger head now, printed and in full."""
+    anchor = anchors.current()
+    return Stamp(footer=f"{anchors.LABEL} {anchor.short}",
+                 properties={anchors.LABEL: anchor.full})

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from service.errors import NotFound
-from service.evidence import annotation
+from service.evidence import anchors, annotation
 from service.extensions import db
 from service.forms.member_form import SignatureNote
 from service.forms.render import Out, member_form_pdf, org_form_pdf
@@ -26,9 +26,15 @@ def signature_note(member_id: int) -> SignatureNote | None:
     return SignatureNote.from_dict(annotation.signature_note(member_id))
 
 
+def anchor_footer() -> str:
+    """Return the line every printed form carries: the ledger head at printing time."""
+    return f"{anchors.LABEL} {anchors.current().short}"
+
+
 def member_pdf(member: Member, out: Out, *, font: str | None = None) -> int:
     """Write the member's 附件2 page to out; return the page count."""
-    return member_form_pdf([(member_record(member), signature_note(member.id))], out, font=font)
+    return member_form_pdf([(member_record(member), signature_note(member.id))], out, font=font,
+                           footer=anchor_footer())
 
 
 def branch_member_ids(org: Org) -> list[int]:
@@ -46,7 +52,7 @@ def branch_pdf(org: Org, out: Out, *, font: str | None = None) -> int:
     ids = branch_member_ids(org)
     if not ids:
         raise NotFound(f"党组织“{org.name}”下没有在册党员，无法打印《党员基本信息采集表》")
-    return member_form_pdf(_records(ids), out, font=font)
+    return member_form_pdf(_records(ids), out, font=font, footer=anchor_footer())
 
 
 def _records(ids: list[int]) -> Iterator[tuple[dict[str, Any], SignatureNote | None]]:
@@ -70,4 +76,5 @@ def org_form_data(org: Org) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 def org_pdf(org: Org, out: Out, *, printed_on: date | None = None, font: str | None = None) -> int:
     """Write the org's 附件1 (and 附页) to out; return the page count."""
     data, units = org_form_data(org)
-    return org_form_pdf(data, units, out, printed_on=printed_on, font=font)
+    return org_form_pdf(data, units, out, printed_on=printed_on, font=font,
+                        footer=anchor_footer())
