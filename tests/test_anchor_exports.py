@@ -8,7 +8,6 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from openpyxl import load_workbook
 from sqlalchemy import select
-from tests.workflow_helpers import cm_of, confirm_kwargs, started
 
 from service.campaign import workflow
 from service.campaign.digests import send_digests
@@ -18,6 +17,7 @@ from service.models import Member, OutboxMessage
 from service.models.outbox import NOTICE
 from service.roster import forms
 from service.unit_of_work import run_unit
+from testkit.workflow import cm_of, confirm_kwargs, started
 from tests.forms_helpers import pdf_text, squeeze
 from tests.reminder_helpers import controlled_clock, started_at
 

@@ -17,7 +17,6 @@ from alembic.operations import Operations
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
-from tests.workflow_helpers import cm_of, confirm_kwargs, started
 
 from service.campaign import corrections, workflow
 from service.campaign.bundle import export_bundle
@@ -28,6 +27,7 @@ from service.evidence.verification import verify_chain
 from service.extensions import db
 from service.models import EvidenceEntry, EvidenceHead, Org
 from service.unit_of_work import run_unit
+from testkit.workflow import cm_of, confirm_kwargs, started
 
 
 def _ledger() -> list[int]:
