@@ -53,7 +53,8 @@ def test_reissued_card_at_360px(served: tuple[Flask, str], browser: Any) -> None
         assert fits_width(page)
         shot(page, "member-reissued-card")
     with new_page(browser, base) as page:  # a browser without speech synthesis
-        page.add_init_script("delete window.speechSynthesis; delete window.SpeechSynthesisUtterance;"
+        page.add_init_script("delete window.speechSynthesis;"
+                             "delete window.SpeechSynthesisUtterance;"
                              "delete Window.prototype.speechSynthesis;")
         page.goto(f"{base}/m/{token}")
         assert page.evaluate("'speechSynthesis' in window") is False
