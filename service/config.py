@@ -186,6 +186,9 @@ class Config:
     # a session ends after this much inactivity, and in any case after the hard limit.
     ADMIN_SESSION_IDLE_MINUTES = 30
     ADMIN_SESSION_MAX_HOURS = 12
+    # full phone numbers one staff account may reveal per hour (collectors' calls); the
+    # next is refused until the hour is over.
+    ADMIN_PHONE_REVEALS_PER_HOUR = 30
     # shortest password `flask users create/passwd` accepts.
     ADMIN_PASSWORD_MIN_LENGTH = 10
     # rows per page in admin lists (members, queues); bigger pages slow 100k rosters.

@@ -24,6 +24,7 @@ from service.campaign.states import InvalidTransition, StaleCard
 from service.campaign.workdays import add_workdays, is_workday
 from service.clock import LOCAL_TZ, to_local
 from service.errors import ServiceError
+from service.evidence.proxy_record import Contact
 from service.extensions import db
 from service.models import (
     CallTask,
@@ -241,7 +242,8 @@ class Simulation:
         if self.rng.random() < reach:
             run_unit(lambda: workflow.proxy_confirm(
                 campaign_id, member_id, actor=f"{who}:sim", collector_name="模拟信息采集员",
-                method="phone", confirmed_on=self.now.date(), note="电话核对，本人确认无误"))
+                method="phone", confirmed_on=self.now.date(), note="电话核对，本人确认无误",
+                contact=Contact("模拟联系电话", self.now, "电话核对，本人确认无误")))
         elif self.segment[member_id] == "unreachable" or who == "secretary":
             run_unit(lambda: workflow.mark_unreachable(
                 campaign_id, member_id, actor=f"{who}:sim",

@@ -6,7 +6,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from service.campaign.campaigns import start_campaign
-from service.clock import today_local
+from service.clock import now_utc, today_local
+from service.evidence.proxy_record import Contact
 from service.extensions import db
 from service.models import Campaign, CampaignMember, Member, Org
 from service.unit_of_work import run_unit
@@ -51,3 +52,8 @@ def confirm_kwargs(**overrides: Any) -> dict[str, Any]:
 def yesterday() -> date:
     """Return yesterday in Asia/Shanghai."""
     return today_local() - timedelta(days=1)
+
+
+def phone_contact(said: str = "经逐项核对，本人确认信息无误") -> Contact:
+    """Return the contact record of a phone call an hour ago (what a proxy confirmation keeps)."""
+    return Contact("13800138000", now_utc().replace(microsecond=0) - timedelta(hours=1), said)

@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 
 from service.campaign.campaigns import start_campaign
 from service.clock import today_local
+from service.evidence import ledger
+from service.evidence.attachments import store_attachment
 from service.extensions import db
 from service.models import (
     AuditLog,
@@ -34,6 +36,7 @@ from service.models import (
 from service.unit_of_work import run_unit
 from testkit.admin import World, call_task, dispute, make_world, post, sign_in
 from testkit.factories import make_member, make_org
+from testkit.workflow import MP3
 
 SKIP = {"admin_auth.login", "admin_auth.logout"}  # the door itself (tested in test_admin_auth)
 DENIED = {403, 404}
@@ -54,14 +57,16 @@ class Place:
     run_id: int
     item_id: int
     inbox_id: int
+    entry_id: int
+    attachment_id: int
     markers: list[str] = field(default_factory=list)  # names that must not leak
 
     def url_values(self) -> dict[str, int]:
         return {"member_id": self.member_id, "request_id": self.request_id,
                 "task_id": self.task_id, "job_id": self.job_id, "run_id": self.run_id,
                 "item_id": self.item_id, "campaign_id": self.campaign_id,
-                "inbox_id": self.inbox_id,
-                "org_id": self.org_id}
+                "inbox_id": self.inbox_id, "entry_id": self.entry_id,
+                "attachment_id": self.attachment_id, "org_id": self.org_id}
 
     def form(self) -> dict[str, Any]:
         """Form fields naming this place's rows, as the admin forms spell them."""
@@ -90,12 +95,17 @@ def _rows_in(app: Flask, org_id: int, member_id: int, campaign_id: int, user_id:
                              member_id=member_id, org_id=org_id, status="queued",
                              note="回复内容有多种理解")
         db.session.add_all([job, run, reply])
+        kept = store_attachment("录音.mp3", MP3, uploaded_by=f"admin:{user_id}")
+        entry = ledger.append(ledger.PROXY_CONFIRMED, actor=f"admin:{user_id}",
+                              member_id=member_id, attachments=[kept],
+                              data={"method": "phone", "collector": "某人"})
         db.session.commit()
         org = db.session.get(Org, org_id)
         names = [m for m in db.session.scalars(select(Member.name).where(
             Member.org_id == org_id))]
         return Place(name, org_id, member_id, campaign_id, request_id, task_id, job.id, run.id,
-                     run.items[0].id, reply.id, markers=[org.name, *names])  # type: ignore[union-attr]
+                     run.items[0].id, reply.id, entry.id, kept.id,
+                     markers=[org.name, *names])  # type: ignore[union-attr]
 
 
 def _second_member(app: Flask, org_id: int, member_id: int) -> int:

@@ -11,7 +11,7 @@ from service.extensions import db
 from service.models import AuditLog, Member, Org, OutboxMessage
 from service.unit_of_work import run_unit
 from testkit.admin import call_task, dispute, make_world, post, sign_in
-from testkit.workflow import cm_of, confirm_kwargs, yesterday
+from testkit.workflow import cm_of, confirm_kwargs, phone_contact, yesterday
 
 
 def _confirm(app, campaign_id, member_id):
@@ -25,7 +25,7 @@ def _proxy(app, campaign_id, member_id):
     with app.app_context():
         run_unit(lambda: workflow.proxy_confirm(
             campaign_id, member_id, actor="admin:1", collector_name="采集员",
-            method="phone", confirmed_on=yesterday()))
+            method="phone", confirmed_on=yesterday(), contact=phone_contact()))
 
 
 def _row(html, name):

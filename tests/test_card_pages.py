@@ -17,7 +17,7 @@ from service.models.campaign import CLOSED, CONFIRMED, PENDING
 from service.records.idcard import mask_id
 from service.records.phones import mask_phone
 from service.unit_of_work import run_unit
-from testkit.workflow import yesterday
+from testkit.workflow import phone_contact, yesterday
 from tests.card_page_helpers import (
     audits,
     carded,
@@ -212,7 +212,7 @@ def test_proxy_confirmed_card_says_who_confirmed_it(app: Flask) -> None:
     with app.app_context():
         run_unit(lambda: workflow.proxy_confirm(
             c.campaign_id, c.member_id, actor="admin:2", collector_name="李采集",
-            method="phone", confirmed_on=yesterday()))
+            method="phone", confirmed_on=yesterday(), contact=phone_contact()))
     page = app.test_client().get(f"/m/{c.token}").get_data(as_text=True)
     assert "您的信息已确认" in page and "由信息采集员李采集通过电话" in page
     assert ledger.evidence_id(entries(app, ledger.PROXY_CONFIRMED, c.member_id)[0]["seq"]) in page

@@ -25,7 +25,7 @@ from service.models import AuditLog
 from service.roster import forms
 from service.unit_of_work import run_unit
 from testkit.factories import make_member, make_org, member_record, synthetic_id
-from testkit.workflow import cm_of, confirm_kwargs, started
+from testkit.workflow import cm_of, confirm_kwargs, phone_contact, started
 from tests.forms_helpers import pdf_info, pdf_text, render_gray, save_png, squeeze
 
 HASH = "3f2a9c1d" * 8
@@ -306,7 +306,7 @@ def test_branch_forms_carry_the_campaign_confirmations(app_ctx: Any, tmp_path: P
     reason = "外出务工长期在外地且年老体弱行动不便无法到场签字"  # a long reason still fits the box
     run_unit(lambda: workflow.proxy_confirm(
         campaign.id, away.id, actor="admin:1", collector_name="张三", method="phone",
-        confirmed_on=today_local(), reason=reason))
+        confirmed_on=today_local(), reason=reason, contact=phone_contact()))
     note = forms.signature_note(me.id)
     assert note is not None and note.entry_hash == confirmed.entry_hash
     assert "通过微信确认" in note.text and note.evidence_id and note.evidence_id in note.text

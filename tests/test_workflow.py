@@ -194,8 +194,8 @@ def test_proxy_confirm_with_attachment_and_annotation(app_ctx: Flask) -> None:
     assert cm_of(campaign.id, m.id).state == PROXY_CONFIRMED
     assert db.session.scalar(select(CorrectionRequest.status)) == "withdrawn"
     note = annotation.signature_note(m.id)
-    assert note == {"text": "因外出，由信息采集员王采集于2017年6月30日通过电话确认，"
-                            f"凭证 E{entry.seq:06d}",
+    assert note == {"text": "因外出，由信息采集员王采集于2017年6月30日通过电话确认"
+                            f"（留存截图或照片备查），凭证 E{entry.seq:06d}",
                     "evidence_id": f"E{entry.seq:06d}", "entry_hash": entry.entry_hash}
     assert _entries("consent") == 0  # a collector's record is not the member's e-consent
 

@@ -31,6 +31,7 @@ BLUEPRINT_MODULES = [
     "members",
     "corrections",
     "collector",
+    "evidence_files",  # opening kept files from a member's record
     "inbox",  # the queue of unmatched member replies
     "imports",
     "exports",

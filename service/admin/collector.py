@@ -1,30 +1,38 @@
-"""The collector's page: members still to settle, proxy confirmation with uploaded evidence
-(call recording, screenshot, signed paper form), unreachable / re-contacted, and call tasks."""
+"""The collector's page: members still to settle, their full numbers to call, proxy confirmation
+with what it keeps (a contact record, a call recording, screenshot or signed paper form, also
+added later), unreachable / re-contacted, and call tasks."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from service.admin import scope
-from service.admin.auth import Requester, login_required, requester, signed_in_user
+from service.admin import phone_reveal, scope
+from service.admin.auth import login_required, requester, signed_in_user
+from service.admin.collector_actions import (
+    add_attachments,
+    close_call_task,
+    confirmations_of,
+    proxy_confirm,
+)
 from service.admin.common import campaign_in_view, campaigns_for, paginate
+from service.admin.phone_reveal import PHONE_KEYS
 from service.admin.record_view import masked
 from service.campaign import workflow
-from service.clock import now_utc, today_local
+from service.clock import LOCAL_TZ, today_local
 from service.errors import ServiceError
-from service.evidence.attachments import ALLOWED_TEXT, store_attachment
+from service.evidence import proxy_record
+from service.evidence.attachments import ALLOWED_TEXT
 from service.extensions import db
 from service.models import AdminUser, CallTask, Campaign, CampaignMember, Member, Org
-from service.models.call_task import DONE
 from service.models.call_task import OPEN as TASK_OPEN
 from service.models.call_task import STATUS_LABELS as TASK_LABELS
 from service.models.campaign import DISPUTED, OPEN, PENDING, UNREACHABLE
-from service.models.evidence import EvidenceEntry
+from service.records.fields import MEMBER_LABELS
 from service.unit_of_work import run_unit
 
 bp = Blueprint("admin_collector", __name__, url_prefix="/admin")
@@ -67,11 +75,12 @@ def index() -> str:
 @login_required
 def member(member_id: int) -> Any:
     """Show what the collector can do for one member in each open campaign."""
-    return _page(member_id)
+    return member_page(member_id)
 
 
-def _page(member_id: int, error: str | None = None, status: int = 200,
-          phone: str | None = None) -> Any:
+def member_page(member_id: int, error: str | None = None, status: int = 200,
+                phones: dict[str, str] | None = None) -> Any:
+    """Render the collector's page of a member, with a refusal or revealed numbers."""
     user = signed_in_user()
     person = scope.get_member(user, member_id)
     memberships = db.session.execute(
@@ -85,10 +94,12 @@ def _page(member_id: int, error: str | None = None, status: int = 200,
     return render_template(
         "admin/collector_member.html", member=person, memberships=memberships, tasks=tasks,
         task_labels=TASK_LABELS, methods=workflow.PROXY_METHODS, error=error, form=request.form,
-        today=today_local(), allowed=ALLOWED_TEXT, max_files=MAX_FILES, phone=phone,
-        masked_phone=masked("mobile", person.mobile) or masked("landline", person.landline),
-        can_act=scope.can(user, "proxy_confirm"), can_phone=scope.can(user, "view_full_phone"),
-        task_open=TASK_OPEN, settle_states=TO_SETTLE,
+        today=today_local(), allowed=ALLOWED_TEXT, max_files=MAX_FILES, phones=phones,
+        masked_phones={MEMBER_LABELS[k]: masked(k, v) for k in PHONE_KEYS
+                       if (v := getattr(person, k))},
+        can_act=scope.can(user, "proxy_confirm"), task_open=TASK_OPEN, settle_states=TO_SETTLE,
+        can_phone=scope.can(user, "view_full_phone") and phone_reveal.unsettled(person.id),
+        confirmations=confirmations_of(person.id),
     ), status
 
 
@@ -104,14 +115,17 @@ def proxy(member_id: int) -> Any:
             raise ServiceError(f"一次最多上传 {MAX_FILES} 个附件")
         confirmed_on = _date(request.form.get("confirmed_on"))
         uploads = [(f.filename or "附件", f.read()) for f in files]
+        contact = proxy_record.contact_from(
+            request.form.get("contact_used") or "", _moment(request.form.get("contacted_at")),
+            request.form.get("member_said") or "")
         run_unit(partial(
-            proxy_confirm, cm.campaign_id, member_id, cm.id, uploads,
+            proxy_confirm, cm.campaign_id, member_id, cm.id, uploads, contact=contact,
             actor=f"admin:{user.id}", collector_name=request.form.get("collector_name") or "",
             method=request.form.get("method") or "", confirmed_on=confirmed_on,
             note=(request.form.get("note") or "").strip() or None,
             reason=request.form.get("reason") or "外出"))
     except ServiceError as exc:
-        return _page(member_id, error=exc.message, status=exc.code)
+        return member_page(member_id, error=exc.message, status=exc.code)
     flash("已记录代为确认。", "success")
     return redirect(url_for(".member", member_id=member_id))
 
@@ -154,14 +168,46 @@ def task_done(task_id: int) -> Any:
 @bp.post("/calls/<int:task_id>/phone")
 @login_required
 def task_phone(task_id: int) -> Any:
-    """Show the full phone number of a call task's member once, and audit it."""
+    """Show the full phone numbers of a call task's member once, and audit it."""
     user = signed_in_user()
     task = scope.get_call_task(user, task_id)
     scope.require(user, "view_full_phone")
-    person = scope.get_member(user, task.member_id)
-    run_unit(partial(requester().audit, "member.view_phone", target_type="member",
-                     target_id=person.id, call_task_id=task.id))
-    return _page(person.id, phone=person.mobile or person.landline or "")
+    return _reveal(user, task.member_id, call_task_id=task.id)
+
+
+@bp.post("/collector/members/<int:member_id>/phone")
+@login_required
+def member_phone(member_id: int) -> Any:
+    """Show the full mobile and landline of a member still to settle, and audit it."""
+    return _reveal(signed_in_user(), member_id)
+
+
+def _reveal(user: AdminUser, member_id: int, **detail: Any) -> Any:
+    person = scope.get_member(user, member_id)
+    try:
+        phones = phone_reveal.reveal_member(user, person, **detail)
+    except ServiceError as exc:
+        return member_page(person.id, error=exc.message, status=exc.code)
+    return member_page(person.id, phones=phones)
+
+
+@bp.post("/collector/confirmations/<int:entry_id>/attachments")
+@login_required
+def add_files(entry_id: int) -> Any:
+    """Add files (a recording, a screenshot, the signed form) to a proxy confirmation."""
+    user = signed_in_user()
+    entry = scope.get_evidence_entry(user, entry_id)
+    scope.require(user, "proxy_confirm")
+    files = [f for f in request.files.getlist("attachments") if f and f.filename]
+    try:
+        if len(files) > MAX_FILES:
+            raise ServiceError(f"一次最多上传 {MAX_FILES} 个附件")
+        uploads = [(f.filename or "附件", f.read()) for f in files]
+        run_unit(partial(add_attachments, entry.id, uploads, requester()))
+    except ServiceError as exc:
+        return member_page(entry.member_id or 0, error=exc.message, status=exc.code)
+    flash("已补充附件。", "success")
+    return redirect(url_for(".member", member_id=entry.member_id))
 
 
 def _membership(user: AdminUser, member_id: int, action: str) -> CampaignMember:
@@ -175,44 +221,20 @@ def _act(member_id: int, done: str, work: Any) -> Any:
     try:
         run_unit(work)
     except ServiceError as exc:
-        return _page(member_id, error=exc.message, status=exc.code)
+        return member_page(member_id, error=exc.message, status=exc.code)
     flash(done, "success")
     return redirect(url_for(".member", member_id=member_id))
 
 
-def proxy_confirm(
-    campaign_id: int, member_id: int, campaign_member_id: int,
-    uploads: list[tuple[str, bytes]], *, actor: str, collector_name: str, method: str,
-    confirmed_on: date, note: str | None, reason: str,
-) -> EvidenceEntry:
-    """Store the uploaded evidence, record the proxy confirmation and close the member's calls."""
-    attachments = [store_attachment(name, data, uploaded_by=actor) for name, data in uploads]
-    entry = workflow.proxy_confirm(
-        campaign_id, member_id, actor=actor, collector_name=collector_name, method=method,
-        confirmed_on=confirmed_on, note=note, reason=reason, attachments=attachments)
-    _close_tasks(campaign_member_id, actor, "已代为确认")
-    return entry
-
-
-def close_call_task(task_id: int, outcome: str, who: Requester) -> None:
-    """Close an open call task with what came of the call, audited."""
-    if not outcome:
-        raise ServiceError("请填写联系结果")
-    task = db.session.get(CallTask, task_id)
-    if task is None or task.status != TASK_OPEN:
-        raise ServiceError("该电话联系任务已处理")
-    _finish(task, who.actor, outcome)
-    who.audit("call_task.done", target_type="call_task", target_id=task.id)
-
-
-def _close_tasks(campaign_member_id: int, actor: str, outcome: str) -> None:
-    for task in db.session.scalars(select(CallTask).where(
-            CallTask.campaign_member_id == campaign_member_id, CallTask.status == TASK_OPEN)):
-        _finish(task, actor, outcome)
-
-
-def _finish(task: CallTask, actor: str, outcome: str) -> None:
-    task.status, task.outcome, task.done_by, task.done_at = DONE, outcome, actor, now_utc()
+def _moment(raw: str | None) -> datetime | None:
+    # A datetime-local field: Beijing time as people read it, stored as UTC.
+    if not (raw or "").strip():
+        return None
+    try:
+        local = datetime.fromisoformat((raw or "").strip())
+    except ValueError as exc:
+        raise ServiceError("请填写有效的联系时间（YYYY-MM-DD HH:MM）") from exc
+    return local.replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
 
 
 def _date(raw: str | None) -> date:

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from service.admin import scope
+from service.admin import phone_reveal, scope
 from service.admin.auth import Requester, login_required, requester, signed_in_user
 from service.admin.common import paginate
 from service.admin.record_view import masked, text_of
@@ -49,7 +49,21 @@ def detail(request_id: int) -> str:
     return _page(request_id)
 
 
-def _page(request_id: int, error: str | None = None, status: int = 200) -> Any:
+@bp.post("/corrections/<int:request_id>/phone")
+@login_required
+def phone(request_id: int) -> Any:
+    """Show the proposed phone in full, beside the member's numbers, and audit it."""
+    user = signed_in_user()
+    req = scope.get_correction(user, request_id)
+    try:
+        full = phone_reveal.reveal_proposed(user, req)
+    except ServiceError as exc:
+        return _page(request_id, error=exc.message, status=exc.code)
+    return _page(request_id, full=full)
+
+
+def _page(request_id: int, error: str | None = None, status: int = 200,
+          full: dict[str, dict[str, str]] | None = None) -> Any:
     user = signed_in_user()
     req = scope.get_correction(user, request_id)
     rows = []
@@ -59,7 +73,9 @@ def _page(request_id: int, error: str | None = None, status: int = 200) -> Any:
         rows.append({**item, "sensitive": sensitive,
                      "current_text": masked(key, item["current"]) if sensitive
                      else text_of(key, item["current"]),
-                     "proposed_text": masked(key, item["proposed"]) if sensitive
+                     "proposed_text": full["proposed"][key]
+                     if full and key in full["proposed"]
+                     else masked(key, item["proposed"]) if sensitive
                      else text_of(key, item["proposed"]),
                      "value": request.form.get(f"v_{key}", item["proposed"]) if not sensitive
                      else ""})
@@ -67,7 +83,9 @@ def _page(request_id: int, error: str | None = None, status: int = 200) -> Any:
     return render_template(
         "admin/correction.html", req=req, rows=rows, member=member, error=error,
         status_labels=STATUS_LABELS, can_resolve=scope.can(user, "resolve_correction")
-        and req.status == OPEN, form=request.form,
+        and req.status == OPEN, form=request.form, full=full,
+        can_phone=scope.can(user, "view_full_phone") and req.status == OPEN
+        and any(r["field"] in phone_reveal.PHONE_KEYS for r in rows),
     ), status
 
 

@@ -28,9 +28,18 @@ from service.campaign import workflow
 from service.campaign.campaigns import release_held
 from service.crypto import blind_indexes
 from service.errors import ServiceError
-from service.evidence import ledger
+from service.evidence import ledger, proxy_record
 from service.extensions import db
-from service.models import AdminUser, Attachment, Campaign, CampaignMember, Card, Member, Org
+from service.models import (
+    AdminUser,
+    Attachment,
+    Campaign,
+    CampaignMember,
+    Card,
+    ContactRecord,
+    Member,
+    Org,
+)
 from service.models.campaign import DRAFT, SETTLED_STATES, STATE_LABELS
 from service.records.fields import FULL_MEMBER, MEMBER_LABELS, SENSITIVE_MEMBER_KEYS
 from service.records.idcard import normalize_id
@@ -155,11 +164,14 @@ def _detail_page(member_id: int, reveal: frozenset[str]) -> str:
     for att in db.session.scalars(select(Attachment).where(
             Attachment.entry_id.in_([e.id for e in entries]))):
         attachments.setdefault(att.entry_id or 0, []).append(att)
+    contacts = {c.entry_id: c for c in db.session.scalars(select(ContactRecord).where(
+        ContactRecord.member_id == member.id))}
     return render_template(
         "admin/member.html", member=member, rows=display_rows(record, reveal),
         memberships=memberships, versions=_versions(member), cards=cards,
         entries=[(e, json.loads(e.body).get("data", {})) for e in reversed(entries)],
         attachments=attachments, evidence_id=ledger.evidence_id,
+        contacts=contacts, mask_used=proxy_record.mask_used,
         revealed="id_number" in reveal, draft=DRAFT,
         can={a: scope.can(user, a) for a in ("edit_member", "submit", "view_full_id",
                                             "proxy_confirm")},

@@ -19,10 +19,12 @@ from service.errors import Forbidden, NotFound
 from service.extensions import db
 from service.models import (
     AdminUser,
+    Attachment,
     CallTask,
     Campaign,
     CampaignMember,
     CorrectionRequest,
+    EvidenceEntry,
     InboxMessage,
     Member,
     Org,
@@ -178,3 +180,17 @@ def get_call_task(user: AdminUser, task_id: int) -> CallTask:
 def get_inbox_item(user: AdminUser, item_id: int) -> InboxMessage:
     """Return an inbox row the user can read, or 404."""
     return _one(inbox_query(user).where(InboxMessage.id == item_id), "消息")
+
+
+def get_evidence_entry(user: AdminUser, entry_id: int) -> EvidenceEntry:
+    """Return a ledger entry about one of the user's members, or 404."""
+    return _one(select(EvidenceEntry).join(Member, Member.id == EvidenceEntry.member_id)
+                .where(EvidenceEntry.id == entry_id, in_scope(Member.org_id, user)), "证据记录")
+
+
+def get_attachment(user: AdminUser, attachment_id: int) -> Attachment:
+    """Return a file kept in the ledger about one of the user's members, or 404."""
+    return _one(select(Attachment)
+                .join(EvidenceEntry, EvidenceEntry.id == Attachment.entry_id)
+                .join(Member, Member.id == EvidenceEntry.member_id)
+                .where(Attachment.id == attachment_id, in_scope(Member.org_id, user)), "附件")

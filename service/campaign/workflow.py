@@ -25,7 +25,7 @@ from service.campaign.states import (
 )
 from service.clock import now_utc, today_local
 from service.errors import Forbidden, NotFound, ServiceError
-from service.evidence import consent, ledger
+from service.evidence import consent, ledger, proxy_record
 from service.evidence.canonical import sha256_hex
 from service.extensions import db
 from service.labels import PROXY_METHOD_LABELS
@@ -110,9 +110,12 @@ def confirm(
 def proxy_confirm(
     campaign_id: int, member_id: int, *, actor: str, collector_name: str, method: str,
     confirmed_on: date, note: str | None = None, reason: str = "外出",
-    attachments: list[Attachment] | None = None,
+    attachments: list[Attachment] | None = None, contact: proxy_record.Contact | None = None,
 ) -> EvidenceEntry:
-    """Record a collector's confirmation for a member who cannot sign (phone/SMS/WeChat/paper)."""
+    """Record a collector's confirmation for a member who cannot sign (phone/SMS/WeChat/paper).
+
+    It must keep a file (recording, screenshot, signed paper form) or a contact record.
+    """
     if method not in PROXY_METHODS:
         raise ServiceError(f"确认方式“{method}”无效，应为电话、短信、微信或纸质采集表")
     if confirmed_on > today_local():
@@ -124,20 +127,26 @@ def proxy_confirm(
     if cm.state in SETTLED_STATES and cm.card is not None:
         return _settling_entry(cm.card)
     require_state(cm, {PENDING, DISPUTED}, "代为确认")
+    proxy_record.require_kept(attachments or [], contact)
     _refuse_if_drifted(cm, actor)
     card = cm.card
     assert card is not None
     _withdraw_open_requests(cm, actor)
     cm.note = note
     move(cm, PROXY_CONFIRMED, actor=actor, action="proxy_confirm", method=method)
-    return ledger.append(
+    data = {"method": method, "confirmed_on": confirmed_on.isoformat(),
+            "collector": collector_name.strip(), "reason": reason.strip() or "外出",
+            "note_sha256": sha256_hex(note) if note else None}
+    if contact is not None:
+        data["contact"] = contact.facts()
+    entry = ledger.append(
         ledger.PROXY_CONFIRMED, actor=actor, member_id=member_id, card=card, channel=method,
-        identity="collector", attachments=attachments or [],
-        data={"method": method, "confirmed_on": confirmed_on.isoformat(),
-              "collector": collector_name.strip(), "reason": reason.strip() or "外出",
-              "note_sha256": sha256_hex(note) if note else None},
+        identity="collector", attachments=attachments or [], data=data,
         idempotency_key=_settle_key(card),
     )
+    if contact is not None:
+        proxy_record.keep_contact(entry, method, contact, actor)
+    return entry
 
 
 def mark_unreachable(campaign_id: int, member_id: int, *, actor: str, note: str) -> None:

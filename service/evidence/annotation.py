@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from service.clock import format_local
-from service.evidence import ledger
+from service.evidence import ledger, proxy_record
 from service.extensions import db
 from service.labels import CHANNEL_LABELS, PROXY_METHOD_LABELS
 from service.models import CampaignMember, EvidenceEntry
@@ -48,7 +48,15 @@ def _text(entry: EvidenceEntry, eid: str) -> str:
     data = json.loads(entry.body)["data"]
     on = date.fromisoformat(data["confirmed_on"])
     how = METHOD_LABELS.get(data["method"], data["method"])
+    contact = data.get("contact")
+    at = f"{format_local(_utc(contact['at']), '%H:%M')}" if contact else ""
+    kept = proxy_record.kept_labels(entry)
+    kept_text = f"（留存{'、'.join(kept)}备查）" if kept else ""
     return (f"因{data['reason']}，由信息采集员{data['collector']}于"
-            f"{on.year}年{on.month}月{on.day}日通过{how}确认，凭证 {eid}")
+            f"{on.year}年{on.month}月{on.day}日{at}通过{how}确认{kept_text}，凭证 {eid}")
+
+
+def _utc(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.removesuffix("Z"))
 
 

@@ -7,6 +7,7 @@ from service.models.calendar_day import CalendarDay
 from service.models.call_task import CallTask
 from service.models.campaign import Campaign, CampaignMember, Card
 from service.models.channel import ChannelBinding
+from service.models.contact_record import ContactRecord
 from service.models.correction import CorrectionRequest
 from service.models.evidence import Attachment, EvidenceEntry, EvidenceHead
 from service.models.import_job import ImportJob
@@ -22,7 +23,8 @@ from service.models.wechat_token import SendRateWindow, SubscribeGrantUse, WeCha
 
 __all__ = [
     "AdminSession", "AdminUser", "Attachment", "AuditLog", "CalendarDay", "CallTask", "Campaign",
-    "CampaignMember", "Card", "ChannelBinding", "CorrectionRequest", "EvidenceEntry",
+    "CampaignMember", "Card", "ChannelBinding", "ContactRecord", "CorrectionRequest",
+    "EvidenceEntry",
     "EvidenceHead", "ImportJob", "InboxMessage", "Member", "MemberVersion", "Org", "OtpCode",
     "OutboxMessage", "ReminderStep", "SamplingCheck", "SamplingItem", "SamplingRun",
     "SendRateWindow", "SubscribeGrantUse", "Throttle", "Unit", "WeChatToken",

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from service import audit
@@ -210,12 +211,21 @@ def _page(
             "member.view_full_id", actor=f"member:{member_id}", target_type="member",
             target_id=member_id, ip=request.remote_addr, user_agent=request.user_agent.string,
             card_id=card.id, how=verified_how(card.id), page="card"))
+    lines = card_view.changed_first(items, _previous_items(card), full=full)
     return render_template(
         "member/card.html", token=token, name=items["name"], campaign=campaign,
-        rows=card_view.rows(items, full=full), full=full, error=error,
+        rows=lines, changed=sum(1 for r in lines if r.old is not None), full=full, error=error,
         updated=bool(request.args.get("updated")), answer=card_status.last_answer(cm),
         needs_consent=not consent.has_consented(card.member_id),
         consent_text=consent.CONSENT_V1), status
+
+
+def _previous_items(card: Card) -> dict[str, Any] | None:
+    # The card this one replaced in the same campaign holds the values the member last saw.
+    before = db.session.scalar(
+        select(Card).where(Card.member_id == card.member_id, Card.campaign_id == card.campaign_id,
+                           Card.id < card.id).order_by(Card.id.desc()).limit(1))
+    return card_content(before)["items"] if before is not None else None
 
 
 def _dispute_form(card: Card, token: str, items: dict[str, Any], *,

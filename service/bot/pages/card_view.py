@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -28,6 +28,7 @@ class Row:
     label: str
     value: str
     masked: bool = False
+    old: str | None = None  # the value on the member's previous card, when it changed
 
 
 def rows(items: dict[str, Any], *, full: bool = False) -> list[Row]:
@@ -41,6 +42,22 @@ def rows(items: dict[str, Any], *, full: bool = False) -> list[Row]:
         text = masked_value(f.key, raw) if masked else display(f.key, raw)
         out.append(Row(f.key, f.item, f.label, text, masked))
     return out
+
+
+def changed_first(items: dict[str, Any], previous: dict[str, Any] | None, *,
+                  full: bool = False) -> list[Row]:
+    """Return the card's lines with those that changed since ``previous`` first, old beside new.
+
+    A re-issued card (after a correction or a re-import) leads with what is different, so an
+    elderly member does not have to find it among 16 lines.
+    """
+    lines = rows(items, full=full)
+    if previous is None:
+        return lines
+    before = {r.key: r for r in rows(previous, full=full)}
+    changed = [replace(r, old=before[r.key].value if r.key in before else EMPTY) for r in lines
+               if previous.get(r.key) != items.get(r.key)]
+    return changed + [r for r in lines if previous.get(r.key) == items.get(r.key)]
 
 
 def display(key: str, value: Any) -> str:

@@ -87,4 +87,10 @@ def page() -> str | Response | tuple[str, int]:
             error = checked.message
     phone = mask_phone(member.mobile) if member.mobile else None
     return render_template("bind/verify.html", phone=phone, next_path=next_path, sent=sent,
-                           error=error, notice=notice)
+                           error=error, notice=notice, back_path=_card_of(next_path))
+
+
+def _card_of(next_path: str) -> str:
+    # Back goes to the card itself: its "full" page would only send the member here again.
+    match = _CARD_PATH.match(next_path)
+    return f"/m/{match[1]}" if match is not None else next_path
