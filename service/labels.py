@@ -65,7 +65,8 @@ AUDIT_ACTION_LABELS = {
     "import.upload": "上传导入文件", "import.members": "导入党员名册（附件4）",
     "import.orgs": "导入党组织名册（附件3）", "import.error_report": "下载导入错误报告",
     "members.import": "导入党员名册（附件4）", "orgs.import": "导入党组织名册（附件3）",
-    "calendar.import": "导入节假日安排", "member.release": "解除待修正",
+    "calendar.import": "导入节假日安排", "evidence.add_attachments": "补充代为确认附件",
+    "member.release": "解除待修正",
     "sampling.draw_committees": "抽取基层党委",
     "members.export": "导出党员名册（附件4）", "orgs.export": "导出党组织名册（附件3）",
     "export.form": "打印采集表", "export.binding_poster": "打印绑定二维码海报",
@@ -83,7 +84,8 @@ TARGET_TYPE_LABELS = {
     "outbox_message": "消息", "sampling_item": "抽查记录", "sampling_run": "验收抽查",
 }
 AUDIT_DETAIL_LABELS = {
-    "accounts": "账号数", "added": "新增天数", "committees": "基层党委数", "held": "待修正人数",
+    "accounts": "账号数", "added": "新增天数", "files": "文件数", "committees": "基层党委数",
+    "held": "待修正人数",
     "total": "总数", "days": "天数", "replaced": "更新天数",
     "unchanged": "未变天数", "years": "年份", "source": "来源文件",
     "answer": "识别为", "at": "时间", "basis": "依据", "branches": "党组织数",

@@ -37,7 +37,7 @@ MISSING = 987_654  # an id no row has in any state
 DISPLAY_NAMES = {"org_department": "王组织", "committee_admin": "李党委",
                  "branch_admin": "张支部", "collector": "赵采集"}
 URL_KEYS = ("org_id", "member_id", "campaign_id", "request_id", "task_id", "job_id", "run_id",
-            "item_id", "inbox_id")
+            "item_id", "inbox_id", "entry_id", "attachment_id")
 
 
 @dataclass

@@ -24,6 +24,7 @@ from service.models.inbox import SMS_ALIYUN, SMS_TENCENT, WECHAT_MP, WECHAT_OA
 from service.notify.router import SMS_CHANNELS, WECHAT_CHANNELS
 from service.unit_of_work import run_unit
 from testkit.admin import World, dispute, make_world, post, sign_in
+from testkit.workflow import phone_contact
 
 SERVICE = Path(__file__).resolve().parent.parent / "service"
 
@@ -76,7 +77,7 @@ def story(app: Flask) -> tuple[World, int, int, int]:
         collector = f"admin:{w.users['collector']}"
         run_unit(lambda: workflow.proxy_confirm(
             w.campaign_id, away, actor=collector, collector_name="李四", method="phone",
-            confirmed_on=date(2017, 6, 30), reason="外出"))
+            confirmed_on=date(2017, 6, 30), reason="外出", contact=phone_contact()))
     request_id = dispute(app, me, w.campaign_id)
     client = app.test_client()
     sign_in(client, w.users["branch_admin"])
