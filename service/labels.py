@@ -77,7 +77,8 @@ AUDIT_ACTION_LABELS = {
     "outbox.retry_dead": "重新发送失败的消息", "demo.seed": "生成演示数据",
 }
 TARGET_TYPE_LABELS = {
-    "admin_user": "账号", "calendar": "节假日安排", "call_task": "电话联系任务",
+    "admin_user": "账号", "attachment": "证据附件", "evidence_entry": "证据记录",
+    "calendar": "节假日安排", "call_task": "电话联系任务",
     "campaign": "信息确认工作",
     "campaign_member": "党员确认记录", "correction_request": "修改申请", "file": "文件",
     "import_job": "导入任务", "inbox_message": "党员回复", "member": "党员", "org": "党组织",
