@@ -26,8 +26,8 @@ class FieldCipher:
     """Encrypt, decrypt and index personal numbers with keys derived from one master key."""
 
     def __init__(self, master_key: bytes) -> None:
-        self._aead = AESGCM(_derive(master_key, b"member-confirm field encryption v1"))
-        self._index_key = _derive(master_key, b"member-confirm blind index v1")
+        self._aead = AESGCM(derive_key(master_key, b"member-confirm field encryption v1"))
+        self._index_key = derive_key(master_key, b"member-confirm blind index v1")
 
     def encrypt(self, plaintext: str, purpose: str) -> str:
         """Encrypt ``plaintext``; ``purpose`` is bound in so a value cannot move to another column."""
@@ -48,7 +48,8 @@ class FieldCipher:
         return hmac.new(self._index_key, msg, hashlib.sha256).hexdigest()
 
 
-def _derive(master: bytes, info: bytes) -> bytes:
+def derive_key(master: bytes, info: bytes) -> bytes:
+    """Return a 32-byte key for one purpose (``info``) derived from the master key (HKDF)."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
 
 
