@@ -54,9 +54,10 @@ def seal() -> None:
 @click.option("--org", "org_name", default=None, help="党组织全称（含其下级）")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="输出的 zip 文件")
-@click.option("--password", prompt="证据包密码", hide_input=True, confirmation_prompt=True,
+@click.option("--password", default=None,
               help="证据包含身份证号等个人信息，以此密码加密（AES-256）；不给则提示输入")
-def export(member_id: int | None, org_name: str | None, output: Path, password: str) -> None:
+def export(member_id: int | None, org_name: str | None, output: Path,
+           password: str | None) -> None:
     """Write an evidence bundle (entries, files, chain, README, verify.py) for a member or org."""
     if (member_id is None) == (org_name is None):
         raise click.ClickException("请指定 --member 或 --org 之一")
@@ -68,6 +69,8 @@ def export(member_id: int | None, org_name: str | None, output: Path, password: 
                 raise NotFound(f"党员 #{member_id} 不存在")
         else:
             org = find_org(org_name or "")
+        if password is None:
+            password = click.prompt("证据包密码", hide_input=True, confirmation_prompt=True)
         count = export_bundle(output, password=password, member=member, org=org)
         # The bundle holds full records: who took one out is itself on record.
         run_unit(partial(audit.record, "evidence.export", actor="cli",
