@@ -48,6 +48,15 @@ class Config:
 
     # where attachments (recordings, screenshots, signed paper forms) live; None = instance/evidence
     EVIDENCE_DIR: str | None = None
+    # where evidence blobs, import uploads and error reports are stored (service.storage):
+    # "local" = EVIDENCE_DIR and ADMIN_IMPORT_DIR; "s3" = one S3-compatible bucket (MinIO,
+    # Aliyun OSS, Tencent COS) that every host sees, with keys given here, never looked up.
+    STORAGE_BACKEND = "local"
+    S3_ENDPOINT_URL: str | None = None
+    S3_BUCKET: str | None = None
+    S3_ACCESS_KEY: str | None = None
+    S3_SECRET_KEY: str | None = None
+    S3_REGION = "us-east-1"
 
     # sending: channels, outbox, WeChat and SMS providers (service.notify)
     # The channel ladder, best first; a member is skipped past rungs they have no address
@@ -198,6 +207,8 @@ class Config:
     # where web imports keep the upload (deleted when the job ends: it holds ID
     # numbers) and the error report; None = instance/imports.
     ADMIN_IMPORT_DIR: str | None = None
+    # days an import's error report (a copy of the upload, ID numbers and all) is kept.
+    IMPORT_REPORT_RETENTION_DAYS = 7
     # largest roster workbook the import page accepts (a 100k-member 附件4 is ~15MB).
     ADMIN_IMPORT_MAX_BYTES = 30 * 1024 * 1024
     # rows per page in the audit log viewer.

@@ -32,8 +32,8 @@ class FieldCipher:
     """
 
     def __init__(self, master_key: bytes, old_key: bytes | None = None) -> None:
-        self._aead = AESGCM(_derive(master_key, b"member-confirm field encryption v1"))
-        self._index_key = _derive(master_key, b"member-confirm blind index v1")
+        self._aead = AESGCM(derive_key(master_key, b"member-confirm field encryption v1"))
+        self._index_key = derive_key(master_key, b"member-confirm blind index v1")
         self.old = FieldCipher(old_key) if old_key is not None else None
 
     def encrypt(self, plaintext: str, purpose: str) -> str:
@@ -78,7 +78,8 @@ class FieldCipher:
         return found if self.old is None else [*found, self.old.blind_index(value, purpose)]
 
 
-def _derive(master: bytes, info: bytes) -> bytes:
+def derive_key(master: bytes, info: bytes) -> bytes:
+    """Return a 32-byte key for one purpose (``info``) derived from the master key (HKDF)."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
 
 

@@ -54,6 +54,8 @@ JOBS: tuple[Job, ...] = (
         {"minute": "5"}, "截止日期汇总提醒"),
     Job("correction-reminders", "service.campaign.digests:remind_corrections",
         {"minute": "10"}, "修改申请催办"),
+    Job("import-report-retention", "service.admin.import_files:purge_reports",
+        {"minute": "20"}, "删除过期的导入错误报告"),
 )
 JOBS_BY_ID = {job.id: job for job in JOBS}
 

@@ -188,3 +188,21 @@ def _wipe(app: Flask) -> None:
             if mysql:
                 conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=1"))
         db.session.remove()
+
+
+# ---- S3-compatible storage ---------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[Any]:
+    """The loopback S3 server (testkit.fakes.s3), started once per run when a test asks."""
+    from testkit.fakes.s3 import FakeS3
+
+    server = FakeS3().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_config(s3_server: Any) -> dict[str, Any]:
+    """Settings for an app whose storage is a fresh, empty bucket on the loopback S3 server."""
+    return s3_server.new_bucket()  # type: ignore[no-any-return]

@@ -9,6 +9,7 @@ import zipfile
 from typing import Any
 
 import pytest
+import pyzipper
 from flask import Flask
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -105,11 +106,18 @@ def test_branch_forms_and_org_form(app: Flask, client: Any, world: World) -> Non
 
 def test_evidence_bundle_per_org_and_member(app: Flask, client: Any, world: World) -> None:
     sign_in(client, world.users["committee_admin"])
+    # the cards inside hold full ID numbers: no bundle without a password
     r = post(client, "/admin/exports/evidence.zip", {"org_id": world.branch_ids[0]})
+    assert r.status_code == 400 and "证据包密码" in r.get_data(as_text=True)
+    pw = {"password": "bundle-pw-1", "password2": "bundle-pw-1"}
+    r = post(client, "/admin/exports/evidence.zip", {"org_id": world.branch_ids[0], **pw})
     assert r.status_code == 200
     names = zipfile.ZipFile(io.BytesIO(r.data)).namelist()
     assert {"entries.json", "chain.json", "verify.py", "README.md"} <= set(names)
-    r = post(client, "/admin/exports/evidence.zip", {"member": str(world.members_b2[0])})
+    with pyzipper.AESZipFile(io.BytesIO(r.data)) as zf:
+        zf.setpassword(b"bundle-pw-1")
+        assert zf.read("verify.py").startswith(b'"""Check an evidence bundle')
+    r = post(client, "/admin/exports/evidence.zip", {"member": str(world.members_b2[0]), **pw})
     assert r.status_code == 200
     audits = _audits(app, "evidence.export")
     assert [(a.target_type, a.target_id) for a in audits] == [

@@ -212,3 +212,46 @@ def test_org_roster_cannot_hang_new_orgs_under_another_committee(
         from service.models import Org
 
         assert db.session.scalars(select(Org).where(Org.name == NEW_BRANCH[0])).first() is None
+
+
+def test_error_report_is_sealed_and_deleted_after_the_retention_period(
+        app: Flask, client: Any, users: dict[str, int], tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from service import scheduler
+    from service.admin import import_files
+    from service.sealing import MAGIC
+    from service.unit_of_work import run_unit
+
+    sign_in(client, users["committee_admin"])
+    rows = [person(n) for n in range(1, 3)]
+    rows[1]["性别"] = "不详"
+    job = _finish(app, _upload(client, write_member_roster(tmp_path / "r.xlsx", rows)))
+    assert job.has_report
+    stored = Path(app.instance_path) / "imports" / str(job.id) / "errors.xlsx"
+    # at rest the report (a copy of the upload, ID numbers and all) is sealed and private
+    assert stored.read_bytes().startswith(MAGIC) and oct(stored.stat().st_mode)[-3:] == "600"
+    assert client.get(f"/admin/imports/{job.id}/errors.xlsx").status_code == 200
+    assert any(j.func == "service.admin.import_files:purge_reports" for j in scheduler.JOBS)
+
+    finished = job.updated_at  # the job's clock, frozen at either side of the 7 days
+    with app.app_context():
+        kept = run_unit(lambda: import_files.purge_reports(finished + timedelta(days=6)))
+    assert not kept and stored.exists()
+    with app.app_context():
+        gone = run_unit(lambda: import_files.purge_reports(finished + timedelta(days=7, hours=1)))
+        assert gone["导入错误报告已删除"] == 1
+        assert db.session.get(ImportJob, job.id).has_report is False  # type: ignore[union-attr]
+    assert not stored.exists()
+    assert client.get(f"/admin/imports/{job.id}/errors.xlsx").status_code == 404
+
+
+def test_retention_days_come_from_the_setting(make_app: Any) -> None:
+    from datetime import timedelta
+
+    from service.admin import import_files
+
+    with make_app(IMPORT_REPORT_RETENTION_DAYS=2).app_context():
+        assert import_files.retention() == timedelta(days=2)
+    with make_app().app_context():
+        assert import_files.retention() == timedelta(days=7)

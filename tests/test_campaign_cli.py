@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import zipfile
 from datetime import timedelta
 from pathlib import Path
 
+import pyzipper
 import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
@@ -72,11 +72,12 @@ def test_campaign_driven_from_the_command_line(
     verified = _cli(runner, "evidence", "verify")
     assert verified.exit_code == 0 and "证据链完整" in verified.output
     out = tmp_path / "org.zip"
-    exported = _cli(runner, "evidence", "export", "--org", ROOT, "-o", str(out))
+    exported = _cli(runner, "evidence", "export", "--org", ROOT, "-o", str(out),
+                    "--password", "inspector-pw")
     assert exported.exit_code == 0, exported.output
-    with zipfile.ZipFile(out) as zf:
+    with pyzipper.AESZipFile(out) as zf:
         names = set(zf.namelist())
-        zf.extractall(tmp_path / "org")
+        zf.extractall(tmp_path / "org", pwd=b"inspector-pw")
     assert {"entries.json", "chain.json", "README.md", "verify.py"} <= names
     check = subprocess.run([sys.executable, "-I", "verify.py"], cwd=tmp_path / "org",
                            capture_output=True, text=True, timeout=60)
@@ -118,5 +119,6 @@ def test_draft_start_and_member_export(app: Flask, runner: FlaskCliRunner, tmp_p
         assert states == {"draft"}
         assert db.session.get(Member, member_id) is not None
     out = tmp_path / "m.zip"
-    result = _cli(runner, "evidence", "export", "--member", str(member_id), "-o", str(out))
+    result = runner.invoke(args=["evidence", "export", "--member", str(member_id), "-o",
+                                 str(out)], input="member-pw\nmember-pw\n")  # prompted
     assert result.exit_code == 0 and "0 条凭证" in result.output

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import pyzipper
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import select
@@ -135,12 +136,18 @@ def test_attachment_limits_sniff_the_bytes() -> None:
         check("big.png", PNG + b"\x00" * (10 * 1024 * 1024))
 
 
+BUNDLE_PASSWORD = "检验密码-2024"
+
+
 def _export(tmp_path: Path, **scope: object) -> Path:
     target = tmp_path / "bundle.zip"
-    export_bundle(target, **scope)  # type: ignore[arg-type]
+    export_bundle(target, password=BUNDLE_PASSWORD, **scope)  # type: ignore[arg-type]
     folder = tmp_path / "bundle"
-    with zipfile.ZipFile(target) as zf:
-        zf.extractall(folder)
+    with zipfile.ZipFile(target) as zf:  # the cards hold full ID numbers: not without it
+        with pytest.raises(RuntimeError, match="password"):
+            zf.read("entries.json")
+    with pyzipper.AESZipFile(target) as zf:
+        zf.extractall(folder, pwd=BUNDLE_PASSWORD.encode())
     return folder
 
 

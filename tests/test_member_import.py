@@ -138,6 +138,7 @@ def test_errors_out_marks_bad_cells_and_adds_a_reason_column(
     assert "H列（学历）" in ws.cell(7, reason_col[0]).value
     assert ws.cell(6, reason_col[0]).value is None
     assert ws.cell(7, 2).value == "测试员2"  # a copy of the input otherwise
+    assert out.stat().st_mode & 0o777 == 0o600  # it holds ID numbers: the owner's only
 
 
 def test_reimport_updates_with_a_version_instead_of_duplicating(

@@ -173,11 +173,14 @@ def bundle() -> Any:
     user = signed_in_user(EXPORT)
     member = _member(user) if request.form.get("member") else None
     org = None if member else (_scope(user) or _refuse_everything())
+    password = _password()
+    if password is None:  # the cards inside hold full ID numbers
+        raise ServiceError("请设置证据包密码（6 个字符以上），解压时需输入")
     fd, name = tempfile.mkstemp(suffix=".zip")
     os.close(fd)
     path = Path(name)
     try:
-        count = export_bundle(path, member=member, org=org)
+        count = export_bundle(path, password=password, member=member, org=org)
         handle = open(path, "rb")  # noqa: SIM115 - send_file closes it after streaming
     finally:
         path.unlink(missing_ok=True)  # the open handle still reads it; nothing stays on disk

@@ -3,18 +3,19 @@ transaction, with progress on the job row and the --errors-out report when rows 
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 import zipfile
 from functools import partial
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from flask import Flask, current_app
+from flask import Flask
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import update
 
 from service import audit
+from service.admin import import_files
 from service.campaign import member_import as importing
 from service.clock import now_utc, today_local
 from service.extensions import db
@@ -30,22 +31,13 @@ from service.roster.orgs import subtree_ids
 from service.unit_of_work import run_unit
 
 log = logging.getLogger(__name__)
-UPLOAD = "upload.xlsx"
-REPORT = "errors.xlsx"
 UNREADABLE = ("无法读取该文件：应为未加密的 .xlsx 格式 Excel 工作簿"
               "（.xls 请先用 Excel 或 WPS 另存为 .xlsx）")
 
 
-def job_dir(job_id: int) -> Path:
-    """Return the folder holding a job's upload and error report."""
-    configured = current_app.config.get("ADMIN_IMPORT_DIR")
-    return Path(configured or Path(current_app.instance_path) / "imports") / str(job_id)
-
-
-def report_path(job: ImportJob) -> Path | None:
-    """Return the job's error report, if one was written and still exists."""
-    path = job_dir(job.id) / REPORT
-    return path if job.has_report and path.exists() else None
+def report(job: ImportJob) -> bytes | None:
+    """Return the job's error report, if one was written and is still kept."""
+    return import_files.get(job.id, import_files.REPORT) if job.has_report else None
 
 
 def create_job(kind: str, filename: str, data: bytes, *, user_id: int, scope: Org,
@@ -55,9 +47,7 @@ def create_job(kind: str, filename: str, data: bytes, *, user_id: int, scope: Or
                     scope_org_id=scope.id, skip_invalid=skip_invalid, hold_invalid=hold_invalid)
     db.session.add(job)
     db.session.flush()
-    folder = job_dir(job.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / UPLOAD).write_bytes(data)
+    import_files.put(job.id, import_files.UPLOAD, data)
     return job
 
 
@@ -91,7 +81,7 @@ def run_job(app: Flask, job_id: int) -> None:
             _progress(job_id, status=FAILED, message="导入时发生内部错误，未写入任何数据；"
                       "请联系系统管理员")
         finally:
-            (job_dir(job_id) / UPLOAD).unlink(missing_ok=True)  # the upload holds ID numbers
+            import_files.delete(job_id, import_files.UPLOAD)  # the upload holds ID numbers
             db.session.remove()
 
 
@@ -121,7 +111,10 @@ def _run(job_id: int) -> None:
     assert job is not None
     scope = db.session.get(Org, job.scope_org_id)
     assert scope is not None
-    source = job_dir(job_id) / UPLOAD
+    data = import_files.get(job_id, import_files.UPLOAD)
+    if data is None:
+        raise _Refused(UNREADABLE)
+    source = io.BytesIO(data)
     try:
         if job.kind == MEMBERS:
             outcome = _members(job, scope, source)
@@ -135,7 +128,9 @@ def _run(job_id: int) -> None:
         raise _Refused(UNREADABLE) from None
     problems, header_rows, values = outcome
     if problems:
-        write_error_report(source, job_dir(job_id) / REPORT, problems, header_rows)
+        out = io.BytesIO()
+        write_error_report(io.BytesIO(data), out, problems, header_rows)
+        import_files.put(job_id, import_files.REPORT, out.getvalue())
         values["has_report"] = True
     audit.record(f"import.{job.kind}", actor=f"admin:{job.uploaded_by}", target_type="import_job",
                  target_id=job_id, file=job.filename, scope=scope.name, status=values["status"],
@@ -159,7 +154,7 @@ def _outcome(result: Any, job: ImportJob, blocked: bool) -> dict[str, Any]:
     return values
 
 
-def _members(job: ImportJob, scope: Org, source: Path
+def _members(job: ImportJob, scope: Org, source: IO[bytes]
              ) -> tuple[list[CellProblem], dict[str, int], dict[str, Any]]:
     sheet = read_members(source, today_local())
     _progress(job.id, status=CHECKING, total=sheet.total, done=0)
@@ -187,7 +182,7 @@ def _members(job: ImportJob, scope: Org, source: Path
     return result.problems, {sheet.header.sheet: sheet.header.header_rows[0]}, values
 
 
-def _orgs(job: ImportJob, scope: Org, source: Path
+def _orgs(job: ImportJob, scope: Org, source: IO[bytes]
           ) -> tuple[list[CellProblem], dict[str, int], dict[str, Any]]:
     sheet = read_orgs(source, today_local())
     _progress(job.id, status=CHECKING, total=len(sheet.orgs), done=0)

@@ -1,4 +1,9 @@
-"""Evidence bundle export: a zip an inspector can check with nothing but Python's stdlib."""
+"""Evidence bundle export: a password-encrypted zip an inspector can check with Python's stdlib.
+
+The cards inside hold full ID numbers, so the zip is AES-256 encrypted (WinZip AE-2, which
+7-Zip, WinRAR and Bandizip open) with a password given at export; the attachments inside are
+the decrypted originals, so verify.py checks their bytes against the entries.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pyzipper
 from sqlalchemy import select
 
 from service.clock import format_local, now_utc
+from service.errors import ServiceError
 from service.evidence import anchors, blobs
 from service.evidence.canonical import canonical_json
 from service.extensions import db
@@ -53,11 +60,14 @@ README = """\
 本包凭证：{count} 条
 账本锚点（导出时的链头）：{anchor}
 
+本包以 AES-256 加密，密码由导出人另行告知；请用 7-Zip、WinRAR 或 Bandizip 输入密码解压。
+（Python：`pip install pyzipper` 后 `pyzipper.AESZipFile("包.zip").extractall(pwd=b"密码")`。）
+
 ## 内容
 - entries.json：本范围内的凭证，每条为 {{"entry": 凭证内容, "entry_hash": 哈希}}。
 - chain.json：导出时整个账本的链 [[序号, 前一凭证哈希, 本凭证哈希], …]，从第 1 条到链头。
 - cards/<卡号>.json：党员当时看到并确认的信息卡原文（规范 JSON，含身份证号等个人信息，请妥善保管）。
-- files/<SHA-256>：附件（录音、截图、纸质表扫描件）和原始报文，文件名即其 SHA-256。
+- files/<SHA-256>：附件（录音、截图、纸质表扫描件）和原始报文的原件（已解密），文件名即其 SHA-256。
 - anchor.txt：导出时的账本锚点（链头的凭证编号和哈希），即上面一行。
 - verify.py：下述规则的独立检验脚本，只用 Python 标准库：`python3 verify.py`；
   加 `--anchor 凭证编号:哈希`（可重复）还检验第 6 条。
@@ -83,8 +93,15 @@ README = """\
 """
 
 
-def export_bundle(target: Path, *, member: Member | None = None, org: Org | None = None) -> int:
-    """Write the bundle for one member or one org subtree to ``target``; return the entry count."""
+MIN_PASSWORD = 6
+
+
+def export_bundle(target: Path, *, password: str, member: Member | None = None,
+                  org: Org | None = None) -> int:
+    """Write the bundle for one member or one org subtree to ``target``, encrypted with
+    ``password``; return the entry count."""
+    if len(password) < MIN_PASSWORD:
+        raise ServiceError(f"证据包密码至少 {MIN_PASSWORD} 个字符")
     query = select(EvidenceEntry).order_by(EvidenceEntry.seq)
     if member is not None:
         query = query.where(EvidenceEntry.member_id == member.id)
@@ -103,7 +120,9 @@ def export_bundle(target: Path, *, member: Member | None = None, org: Org | None
         .where(EvidenceEntry.seq <= head_seq).order_by(EvidenceEntry.seq)
     ).all()
     target.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+    with pyzipper.AESZipFile(target, "w", compression=zipfile.ZIP_DEFLATED,
+                             encryption=pyzipper.WZ_AES) as zf:
+        zf.setpassword(password.encode())
         zf.writestr("entries.json", _json([
             {"entry": json.loads(e.body), "entry_hash": e.entry_hash} for e in entries
         ]))
@@ -118,7 +137,7 @@ def export_bundle(target: Path, *, member: Member | None = None, org: Org | None
     return len(entries)
 
 
-def _write_files(zf: zipfile.ZipFile, entries: list[EvidenceEntry]) -> None:
+def _write_files(zf: pyzipper.AESZipFile, entries: list[EvidenceEntry]) -> None:
     digests: set[str] = set()
     card_ids: set[int] = set()
     for entry in entries:
@@ -129,8 +148,11 @@ def _write_files(zf: zipfile.ZipFile, entries: list[EvidenceEntry]) -> None:
         if body["card"] is not None:
             card_ids.add(body["card"])
     for digest in sorted(digests):
-        data = blobs.read(digest)
-        if data is not None:  # a missing file shows up as such in verify.py
+        try:
+            data = blobs.read(digest)
+        except blobs.Altered:
+            data = None
+        if data is not None:  # a missing or altered file shows up as missing in verify.py
             zf.writestr(f"files/{digest}", data)
     for card in db.session.scalars(select(Card).where(Card.id.in_(card_ids))):
         zf.writestr(f"cards/{card.id}.json", card.content.encode())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -87,8 +88,11 @@ def echo_problems(problems: Iterable[CellProblem]) -> None:
 
 def report_errors(source: Path, target: Path, problems: list[CellProblem],
                   header_rows: dict[str, int]) -> None:
-    """Write the --errors-out copy of source and say where it went."""
-    rows = write_error_report(source, target, problems, header_rows)
+    """Write the --errors-out copy of source (owner-only: it holds ID numbers); say where."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT
+    with os.fdopen(fd, "wb") as out:
+        rows = write_error_report(source, out, problems, header_rows)
     click.echo(f"错误报告已写入 {target}（{rows} 行有标注）", err=True)
 
 

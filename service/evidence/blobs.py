@@ -1,47 +1,83 @@
-"""Content-addressed file store for evidence blobs (attachments, raw inbound payloads)."""
+"""Evidence blobs (attachments, raw inbound payloads): sealed, stored once, found by content hash.
+
+The ledger cites a blob by the SHA-256 of its plaintext (what an inspector's verify.py checks);
+storage knows it only by a keyed name (service.sealing) and holds it AES-GCM sealed. Files
+written before sealing (plain, named by their SHA-256) are still read, and checked against the
+hash, until ``flask evidence seal`` has sealed them.
+"""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from flask import current_app
 
+from service import storage
 from service.evidence.canonical import sha256_hex
+from service.sealing import Unsealable, sealer
+
+
+class Altered(Exception):
+    """A stored blob no longer opens with its key: one of its bytes was changed."""
 
 
 def evidence_dir() -> Path:
-    """Return the configured evidence folder (app.config["EVIDENCE_DIR"])."""
+    """Return the configured evidence folder (app.config["EVIDENCE_DIR"]) of the local store."""
     return Path(current_app.config["EVIDENCE_DIR"])
 
 
 def relative_path(sha256: str) -> str:
-    """Return where a blob with this hash lives, relative to the evidence folder."""
+    """Return the storage key of the sealed blob whose plaintext has this hash."""
+    name = sealer().name(sha256)
+    return f"blobs/{name[:2]}/{name}"
+
+
+def legacy_path(sha256: str) -> str:
+    """Return where an unsealed blob of the earlier layout lives (named by its SHA-256)."""
     return f"blobs/{sha256[:2]}/{sha256}"
 
 
 def put(data: bytes) -> tuple[str, str]:
-    """Store ``data`` (once per content) and return its SHA-256 and relative path.
+    """Seal and store ``data`` (once per content); return its SHA-256 and its storage key.
 
     Written before the transaction that refers to it commits; if that transaction rolls back
     the file stays as an unreferenced blob, which is harmless and never wrong.
     """
     digest = sha256_hex(data)
-    rel = relative_path(digest)
-    target = evidence_dir() / rel
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)  # atomic: a reader never sees half a file
-    return digest, rel
+    key = relative_path(digest)
+    store = storage.store(storage.EVIDENCE)
+    if not store.exists(key):
+        store.put(key, sealer().seal(data, key))
+    return digest, key
 
 
 def read(sha256: str) -> bytes | None:
-    """Return the stored blob with this hash, or None if it is missing."""
-    path = evidence_dir() / relative_path(sha256)
-    return path.read_bytes() if path.exists() else None
+    """Return the plaintext of the blob with this hash, or None if it is missing.
+
+    Raise Altered if the sealed file no longer opens (a changed byte, a swapped file).
+    """
+    store = storage.store(storage.EVIDENCE)
+    key = relative_path(sha256)
+    sealed = store.get(key)
+    if sealed is not None:
+        try:
+            return sealer().open(sealed, key)
+        except Unsealable:
+            raise Altered(sha256) from None
+    return store.get(legacy_path(sha256))  # the caller checks its hash
+
+
+def seal_legacy(sha256: str) -> bool:
+    """Seal an unsealed blob of the earlier layout in place; return whether there was one.
+
+    The plain file is removed only once its sealed copy is stored and its hash checked.
+    """
+    store = storage.store(storage.EVIDENCE)
+    plain = store.get(legacy_path(sha256))
+    if plain is None or sha256_hex(plain) != sha256:
+        return False
+    key = relative_path(sha256)
+    if not store.exists(key):
+        store.put(key, sealer().seal(plain, key))
+    store.delete(legacy_path(sha256))
+    return True

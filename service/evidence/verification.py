@@ -5,6 +5,9 @@ edit to any of them names the entry. Each entry hash and the head carry a seal u
 key, which the database does not hold, so a chain re-hashed or cut short and its head rewritten
 without the key fails here too; with the key (or for those who lack it), anchors given out
 before (``anchors``) catch it.
+
+Each attached file and raw payload is read from storage, unsealed (which fails on any changed
+byte) and its plaintext hashed against the SHA-256 the hashed entry records.
 """
 
 from __future__ import annotations
@@ -111,7 +114,10 @@ def _check(entry: EvidenceEntry, expected: int, prev_hash: str) -> str | None:
     for digest in [a["sha256"] for a in body.get("attachments", [])] + [body.get("payload_sha256")]:
         if digest is None:
             continue
-        data = blobs.read(digest)
+        try:
+            data = blobs.read(digest)
+        except blobs.Altered:
+            return f"所附文件 {digest[:12]}… 已被改动（密封校验未通过）"
         if data is None:
             return f"所附文件 {digest[:12]}… 缺失"
         if sha256_hex(data) != digest:

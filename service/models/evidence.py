@@ -79,7 +79,7 @@ class Attachment(db.Model):
     size: Mapped[int] = mapped_column(BigInteger)
     mime: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(255))  # as uploaded, for people
-    stored_path: Mapped[str] = mapped_column(String(255))  # relative to EVIDENCE_DIR
+    stored_path: Mapped[str] = mapped_column(String(255))  # storage key of the sealed file
     entry_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("evidence_entries.id"), index=True
     )
