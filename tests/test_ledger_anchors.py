@@ -6,11 +6,11 @@ import importlib.util
 import json
 import subprocess
 import sys
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import pyzipper
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
@@ -199,11 +199,16 @@ def test_a_rehashed_chain_fails_without_the_key_and_against_an_anchor(app_ctx: F
     assert "哈希与锚点不同" in (report.problem or "")
 
 
+PASSWORD = "anchor-test"  # bundles are AES zips under a password given at export
+
+
 def _bundle(tmp_path: Path, name: str) -> Path:
     target = tmp_path / f"{name}.zip"
-    export_bundle(target, org=db.session.scalar(select(Org).where(Org.parent_id.is_(None))))
+    export_bundle(target, org=db.session.scalar(select(Org).where(Org.parent_id.is_(None))),
+                  password=PASSWORD)
     folder = tmp_path / name
-    with zipfile.ZipFile(target) as zf:
+    with pyzipper.AESZipFile(target) as zf:
+        zf.setpassword(PASSWORD.encode())
         zf.extractall(folder)
     return folder
 
