@@ -4,6 +4,7 @@ or mobile is anywhere at rest: not in the evidence folder, the database, nor the
 from __future__ import annotations
 
 import logging
+import subprocess
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -91,7 +92,12 @@ def test_no_full_number_in_evidence_database_or_logs(
 
     evidence = [p for p in Path(app.config["EVIDENCE_DIR"]).rglob("*") if p.is_file()]
     assert len(evidence) >= 3  # the members' pushes and the recording are there, sealed
-    stored = [p.read_bytes() for p in evidence + _database_files(app)]
+    # The database files are read in another process: closing a file this process opened
+    # itself would drop every POSIX lock SQLite holds on it here, and another connection could
+    # then reset the WAL under the rest of the suite (a "disk I/O error" several tests later).
+    stored = [p.read_bytes() for p in evidence] + [
+        subprocess.run(["cat", str(p)], check=True, capture_output=True).stdout
+        for p in _database_files(app)]
     text = _database_text()
     for number in numbers:
         raw = number.encode()
