@@ -1,14 +1,14 @@
 """The scheduler remembers a job run under way, so a run cut by a crash is made again
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 """
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
