@@ -6,9 +6,9 @@ per process would remind everyone once per worker). Jobs live in the database
 once (``coalesce``) if within ``SCHEDULER_MISFIRE_GRACE_SECONDS``: a restart keeps each stored
 job's next run time while its trigger is unchanged (re-adding it would move that time past
 the missed run), and a run cut by a crash (``scheduler_runs`` still says it is under way) is
-made again at once. Beyond the grace the next run catches up anyway, because every job decides from the database what is
-due and keys what it queues deterministically: a run repeated or skipped sends nothing twice
-and misses nothing.
+made again at once. Beyond the grace the next run catches up anyway, because every job
+decides from the database what is due and keys what it queues deterministically: a run
+repeated or skipped sends nothing twice and misses nothing.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ Nothing here commits.
 from __future__ import annotations
 
 import hashlib
-
 from collections.abc import Callable
 from dataclasses import dataclass
 

@@ -5,13 +5,14 @@ provider call started but before its answer was committed leaves the row ``sendi
 ``started_at`` set; when the lease runs out another worker takes it again. Each sender thread
 commits its calls' starts and answers as they happen (``service.notify.send_progress``), so
 that window holds at most one row per thread, not the whole claimed batch: a row whose
-answer was kept is recorded as sent without a second call, a row never started is sent once. Every send carries the outbox id as
-the provider's correlation id (Aliyun OutId, Tencent SessionContext). Before sending a row
-again whose earlier call started (``started_at``), the dispatcher asks the provider when
-the channel can tell (``service.notify.reconcile``: Aliyun QuerySendDetails); where it cannot
-(Tencent, WeChat) the member may get the same card twice (same text, link and code:
-harmless). Only rows whose call was under way at the crash can be sent twice, and the "sent" evidence entry
-is written once per row whatever happens (the guarded UPDATE in ``outbox.mark_sent_many``).
+answer was kept is recorded as sent without a second call, a row never started is sent once.
+Every send carries the outbox id as the provider's correlation id (Aliyun OutId, Tencent
+SessionContext). Before sending a row again whose earlier call started (``started_at``), the
+dispatcher asks the provider when the channel can tell (``service.notify.reconcile``: Aliyun
+QuerySendDetails); where it cannot (Tencent, WeChat) the member may get the same card twice
+(same text, link and code: harmless). Only rows whose call was under way at the crash can be
+sent twice, and the "sent" evidence entry is written once per row whatever happens (the
+guarded UPDATE in ``outbox.mark_sent_many``).
 
 Per batch: one claim commit; members and cards loaded in one query each; the sends, on a
 small thread pool (``NOTIFY_SEND_CONCURRENCY``) because real providers take 50-200 ms to

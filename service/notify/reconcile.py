@@ -3,9 +3,9 @@
 A row comes back to a worker with ``started_at`` set when an earlier call may have reached
 the provider: the worker died during the call, before its answer was committed (the lease ran
 out), or the answer was lost (timeout, network error). A row whose answer was committed
-(``service.notify.send_progress``) needs no lookup: it is recorded as sent. Where the provider keeps a record that
-can be found by our correlation id (the outbox id), the dispatcher looks first and records
-the row as sent instead of sending a duplicate.
+(``service.notify.send_progress``) needs no lookup: it is recorded as sent. Where the
+provider keeps a record that can be found by our correlation id (the outbox id), the
+dispatcher looks first and records the row as sent instead of sending a duplicate.
 
 The hook: a channel may offer ``lookup(msg: Outgoing, since: datetime) -> SendResult | None``
 (``since`` is the earliest UTC moment a try can have been made: the row's creation). Return
