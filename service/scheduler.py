@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -115,7 +116,7 @@ def build_scheduler(app: Flask, kind: type[BaseScheduler] = BlockingScheduler) -
         timezone=ZoneInfo(app.config.get("TIMEZONE") or "Asia/Shanghai"),
     )
     override = app.config.get("SCHEDULER_TRIGGER")  # tests: {"trigger": "interval", ...}
-    cut = _cut_runs(real_now() - timedelta(seconds=grace))
+    cut = run_unit(partial(_cut_runs, real_now() - timedelta(seconds=grace)))  # no txn left open
     for job in JOBS:
         trigger = _trigger(job, override, scheduler.timezone)
         kept: dict[str, Any] = {}
