@@ -1,7 +1,8 @@
 """A 1,000-member campaign sent by `flask outbox drain` workers SIGKILLed at random moments.
 
     .venv/bin/python bench/outbox_crash.py [--members 1000] [--kills 8] [--workers 3]
-        [--fake query|plain] [--latency-ms 50] [--concurrency 2] [--db URL] [--seed N]
+        [--fake query|plain] [--latency-ms 50] [--concurrency 2] [--kill-within 0.03]
+        [--db URL] [--seed N]
 
 The crash drill at full size (tests/test_outbox_crash.py runs the same machinery smaller):
 three workers (two sends in flight each) drain the campaign through the loopback Aliyun fake
@@ -9,7 +10,8 @@ while one of them is killed with SIGKILL at a random moment while it holds a lea
 one started in its place, ``--kills`` times. Then it prints: messages lost, rows the provider
 never saw, duplicate sends against the rows held by killed workers (a row may go out again
 only if a killed worker held it), rows sent more often than that allows, rows without exactly
-one "sent" evidence entry, rows reconciled by QuerySendDetails instead of being re-sent (with
+one "sent" evidence entry, duplicates against kills x concurrency (only calls under way at a
+kill may go again), rows reconciled by QuerySendDetails instead of being re-sent (with
 ``--fake query``; ``--fake plain`` answers no queries, so every re-claimed row is re-sent),
 and whether the evidence chain verifies. Exit status 1 if any of the checks fails.
 """
@@ -50,6 +52,8 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=2, help="sends in flight per worker")
     parser.add_argument("--deadline", type=float, default=600.0)
+    parser.add_argument("--kill-within", type=float, default=0.03,
+                        help="seconds after a worker is seen holding rows that the kill lands")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
     args = parser.parse_args()
@@ -79,7 +83,8 @@ def main() -> None:
                   f"fake '{args.fake}' answering in {args.latency_ms:g} ms, seed {seed}")
             env = worker_env(app, work / "evidence", args.concurrency)
             run = run_with_kills(env, work, random.Random(seed), kills=args.kills,
-                                 workers=args.workers, batch=args.batch, deadline=args.deadline)
+                                 workers=args.workers, batch=args.batch, deadline=args.deadline,
+                                 kill_within=args.kill_within)
             result = outcome(fake.requests, run.in_flight)
             db.session.remove()
     fake.stop()
@@ -89,12 +94,16 @@ def main() -> None:
     print(f"never reached provider  {result.never_reached}")
     print(f"held at a kill          {result.in_flight} rows")
     print(f"duplicate sends         {result.duplicates} (allowed: at most one per held row)")
+    bound = run.kills * args.concurrency
+    print(f"duplicates vs kills x concurrency  {result.duplicates} <= {bound}: "
+          f"{'yes' if result.duplicates <= bound else 'NO'}")
     print(f"beyond that bound       {len(result.beyond_in_flight)} {result.beyond_in_flight[:5]}")
     print(f"reconciled by lookup    {result.reconciled}")
     print(f"rows without exactly one 'sent' entry  {result.bad_evidence}")
     print(f"evidence chain          {'ok' if result.chain_ok else 'BROKEN'}")
     ok = (not run.errors and run.kills == args.kills and result.lost == 0
           and result.never_reached == 0 and not result.beyond_in_flight
+          and result.duplicates <= bound
           and result.bad_evidence == 0 and result.chain_ok)
     print("PASS" if ok else "FAIL")
     sys.exit(0 if ok else 1)

@@ -2,11 +2,13 @@
 
 Run it with ``flask --app service scheduler run``, never inside web workers (one scheduler
 per process would remind everyone once per worker). Jobs live in the database
-(``apscheduler_jobs``, migration 0008) under stable ids, in Asia/Shanghai. After downtime a
-missed run is made once (``coalesce``) if within ``SCHEDULER_MISFIRE_GRACE_SECONDS``; beyond
-that the next run catches up anyway, because every job decides from the database what is
-due and keys what it queues deterministically: a run repeated or skipped sends nothing twice
-and misses nothing.
+(``apscheduler_jobs``) under stable ids, in Asia/Shanghai. After downtime a missed run is made
+once (``coalesce``) if within ``SCHEDULER_MISFIRE_GRACE_SECONDS``: a restart keeps each stored
+job's next run time while its trigger is unchanged (re-adding it would move that time past
+the missed run), and a run cut by a crash (``scheduler_runs`` still says it is under way) is
+made again at once. Beyond the grace the next run catches up anyway, because every job
+decides from the database what is due and keys what it queues deterministically: a run
+repeated or skipped sends nothing twice and misses nothing.
 """
 
 from __future__ import annotations
@@ -16,19 +18,23 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
-from sqlalchemy import delete
+from sqlalchemy import delete, insert, select, update
 
 from service.clock import now_utc
 from service.extensions import db
-from service.models.reminder import SCHEDULER_JOBS_TABLE, scheduler_jobs
+from service.models.reminder import SCHEDULER_JOBS_TABLE, scheduler_jobs, scheduler_runs
 from service.unit_of_work import run_unit
 
 log = logging.getLogger(__name__)
@@ -76,8 +82,10 @@ def run_job(job_id: str, app: Flask | None = None) -> Counter[str]:
     job = JOBS_BY_ID[job_id]
     func = job_function(job)
     with app.app_context():
+        run_unit(lambda: _mark_running(job_id, real_now()))
         try:
-            done = run_unit(lambda: func(now_utc()))
+            # The run and the end of its mark commit together: a crash leaves the mark.
+            done = run_unit(lambda: (func(now_utc()), _mark_running(job_id, None))[0])
         except Exception:
             log.exception("定时任务 %s 失败，已回滚", job_id)
             raise
@@ -86,23 +94,66 @@ def run_job(job_id: str, app: Flask | None = None) -> Counter[str]:
     return done
 
 
-def build_scheduler(app: Flask) -> BlockingScheduler:
-    """Return the scheduler with every job of JOBS added (call inside an app context)."""
+def real_now() -> datetime:
+    """Return the wall clock as naive UTC: APScheduler runs by it, whatever the app's clock."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def build_scheduler(app: Flask, kind: type[BaseScheduler] = BlockingScheduler) -> Any:
+    """Return the scheduler with every job of JOBS added (call inside an app context).
+
+    A stored job whose trigger is unchanged keeps its next run time, so a run missed while
+    the process was down is made on start (within the grace); a run cut mid-way is due now.
+    """
     global _app
     _app = app
     grace = int(app.config.get("SCHEDULER_MISFIRE_GRACE_SECONDS") or DEFAULT_GRACE_SECONDS)
-    scheduler = BlockingScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=db.engine,
-                                                 tablename=SCHEDULER_JOBS_TABLE)},
+    store = SQLAlchemyJobStore(engine=db.engine, tablename=SCHEDULER_JOBS_TABLE)
+    scheduler = kind(
+        jobstores={"default": store},
         # One worker thread: jobs run one after another, never two transactions of ours at once.
         executors={"default": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
         timezone=ZoneInfo(app.config.get("TIMEZONE") or "Asia/Shanghai"),
     )
-    for job in JOBS:  # the "cron" alias gets the scheduler's timezone
-        scheduler.add_job(run_job, "cron", args=[job.id], id=job.id, name=job.label or job.id,
-                          replace_existing=True, **job.cron)
+    cut = run_unit(partial(_cut_runs, real_now() - timedelta(seconds=grace)))  # no txn left open
+    for job in JOBS:
+        trigger = CronTrigger(timezone=scheduler.timezone, **job.cron)
+        kept: dict[str, Any] = {}
+        stored = _stored(store, job.id)
+        if job.id in cut:
+            kept["next_run_time"] = datetime.now(scheduler.timezone)
+        elif stored is not None and _same(stored.trigger, trigger):
+            kept["next_run_time"] = stored.next_run_time
+        scheduler.add_job(run_job, trigger, args=[job.id], id=job.id, name=job.label or job.id,
+                          replace_existing=True, **kept)
     return scheduler
+
+
+def _same(old: BaseTrigger, new: BaseTrigger) -> bool:
+    return (type(old) is type(new) and str(old) == str(new)
+            and str(getattr(old, "timezone", "")) == str(getattr(new, "timezone", "")))
+
+
+def _stored(store: SQLAlchemyJobStore, job_id: str) -> Any:
+    try:
+        return store.lookup_job(job_id)
+    except Exception:  # unreadable (a renamed function): replaced as if new
+        log.warning("定时任务 %s 的存储记录无法读取，按新任务添加", job_id)
+        return None
+
+
+def _cut_runs(since: datetime) -> set[str]:
+    """Return the jobs whose run began after ``since`` and never finished (a crash cut it)."""
+    return set(db.session.scalars(select(scheduler_runs.c.job_id).where(
+        scheduler_runs.c.running_since.is_not(None), scheduler_runs.c.running_since >= since)))
+
+
+def _mark_running(job_id: str, since: datetime | None) -> None:
+    moved = db.session.execute(update(scheduler_runs).where(scheduler_runs.c.job_id == job_id)
+                               .values(running_since=since))
+    if not moved.rowcount:
+        db.session.execute(insert(scheduler_runs).values(job_id=job_id, running_since=since))
 
 
 def prune_stale_jobs() -> int:

@@ -101,7 +101,8 @@ def unsent() -> int:
 
 
 def run_with_kills(env: dict[str, str], workdir: Path, rng: random.Random, *, kills: int,
-                   workers: int = WORKERS, batch: int = 4, deadline: float = DEADLINE) -> Run:
+                   workers: int = WORKERS, batch: int = 4, deadline: float = DEADLINE,
+                   kill_within: float = 0.03) -> Run:
     """Drain with ``workers`` processes, SIGKILLing one ``kills`` times while it holds rows."""
     run, began = Run(), time.monotonic()
     procs = {f"w{i}-0": spawn(env, f"w{i}-0", workdir, batch) for i in range(workers)}
@@ -115,7 +116,7 @@ def run_with_kills(env: dict[str, str], workdir: Path, rng: random.Random, *, ki
             victim = _pick_holder(sorted(procs), rng, began + deadline)
             if victim is None:
                 break
-            time.sleep(rng.uniform(0.0, 0.03))  # somewhere in the claim/send/record cycle
+            time.sleep(rng.uniform(0.0, kill_within))  # somewhere in the claim/send/record cycle
             procs[victim].send_signal(signal.SIGKILL)
             procs[victim].wait()
             run.in_flight.update(held_by(victim))

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 
 from service import audit
 from service.clock import now_utc, today_local
@@ -93,3 +94,34 @@ def test_every_export_is_in_the_log(app: Flask, client: Any) -> None:
         assert db.session.query(AuditLog).filter_by(action="members.export").count() == 1
     entries = client.get("/admin/api/audit", query_string={"action": "members.export"}).get_json()
     assert entries["entries"][0]["detail"]["count"] == 6
+
+
+def test_org_department_entries_show_only_where_the_org_touched_is_in_scope(
+        app: Flask, client: Any) -> None:
+    # The department account sits at the committee's own org here, inside the committee
+    # admin's scope: its entries still show there only by the org they touched.
+    w = make_world(app)
+    dept = f"admin:{w.users['org_department']}"
+    login(client, "org_department")
+    with app.app_context():
+        audit.record("members.export", actor=dept, target_type="org", scope="全部")
+        audit.record("sampling.draw", actor=dept, target_type="sampling_run", target_id=1,
+                     org=999999)
+        audit.record("member.view_id_number", actor=dept, target_type="member",
+                     target_id=w.members_b1[0])
+        audit.record("export.form", actor=dept, target_type="org", target_id=w.branch_ids[1])
+        audit.record("member.edit", actor=f"admin:{w.users['branch_admin']}",
+                     target_type="member", target_id=w.members_b1[1])
+        db.session.commit()
+        assert db.session.scalar(select(AuditLog.org_id).where(
+            AuditLog.action == "member.view_id_number")) == w.branch_ids[0]
+    sign_in(client, w.users["committee_admin"])
+    entries = client.get("/admin/api/audit").get_json()["entries"]
+    seeded = {"login", "members.export", "sampling.draw", "member.view_id_number", "export.form"}
+    theirs = {e["action"] for e in entries if e["actor"] == dept} & seeded
+    assert theirs == {"member.view_id_number", "export.form"}
+    assert "member.edit" in {e["action"] for e in entries}  # the committee's own staff
+    sign_in(client, w.users["org_department"])
+    mine = {e["action"] for e in client.get("/admin/api/audit").get_json()["entries"]
+            if e["actor"] == dept}
+    assert mine >= {"login", "members.export", "sampling.draw", "member.view_id_number"}

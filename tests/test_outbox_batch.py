@@ -153,8 +153,10 @@ def _die_after_sending(row_ids: set[int]) -> None:
         if row.id in row_ids:
             dispatch.send(router.channel(row.channel), compose(row))
     db.session.rollback()
+    # Every call of the batch had started (as the dispatcher stamps them); some reached.
     db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(lease.ids))
-                       .values(claimed_until=now_utc() - timedelta(seconds=1)))
+                       .values(claimed_until=now_utc() - timedelta(seconds=1),
+                               started_at=now_utc()))
     db.session.commit()
 
 

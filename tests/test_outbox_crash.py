@@ -4,7 +4,9 @@ Real `flask outbox drain` processes (two sends in flight each) send a campaign's
 the Aliyun fake while the test kills one with SIGKILL at a random moment while it holds a
 lease, and starts a new one in its place. Right after each kill it notes which rows the dead
 worker held: only those may reach the provider twice. At the end every row is sent, every card
-reached the provider, and the ledger holds exactly one "sent" entry per row. With the fake that
+reached the provider, and the ledger holds exactly one "sent" entry per row. A worker commits
+each call's start and answer as it goes, so a kill resends at most the calls under way then
+(two per kill), never the rest of the batch it claimed. With the fake that
 answers QuerySendDetails, rows the dead worker had already sent are found there and recorded
 ("reconciled") instead of being sent again. The drill is testkit.outbox_crash;
 bench/outbox_crash.py runs it with 1,000.
@@ -33,12 +35,15 @@ pytestmark = pytest.mark.slow  # worker processes started and killed
 
 MEMBERS_PER_BRANCH = 50
 KILLS = 4
+CONCURRENCY = 2  # sends in flight per worker
+BATCH = 12  # rows claimed at a time: far more than are ever in flight
+KILL_WITHIN = 0.25  # a kill lands up to this long after a claim: sends done, not yet recorded
 
 
 @pytest.fixture(params=["lookup", "no_lookup"])
 def fake(request: pytest.FixtureRequest) -> Iterator[FakeAliyunSms]:
     server = (FakeAliyunSmsWithQuery() if request.param == "lookup" else FakeAliyunSms()).start()
-    server.always = Fault(delay=0.03, proceed=True)  # a send takes a moment: kills land mid-send
+    server.always = Fault(delay=0.06, proceed=True)  # a send takes a moment: kills land mid-send
     yield server
     server.stop()
 
@@ -49,8 +54,9 @@ def test_sigkilled_workers_lose_nothing(make_app: Callable[..., Flask], fake: Fa
     with app.app_context():
         started(members_per_branch=MEMBERS_PER_BRANCH)
         db.session.remove()
-        run = run_with_kills(worker_env(app, tmp_path / "evidence"), tmp_path,
-                             random.Random(20170505), kills=KILLS)
+        run = run_with_kills(worker_env(app, tmp_path / "evidence", CONCURRENCY), tmp_path,
+                             random.Random(20170505), kills=KILLS, batch=BATCH,
+                             kill_within=KILL_WITHIN)
         assert not run.errors, run.errors
         result = outcome(fake.requests, run.in_flight)
         accepted = {(int(r["out_id"]), r["biz_id"]) for r in fake.requests}
@@ -63,6 +69,8 @@ def test_sigkilled_workers_lose_nothing(make_app: Callable[..., Flask], fake: Fa
     assert result.never_reached == 0, "a row never reached the provider"
     # A row goes out again only if a killed worker held it, at most once per such kill.
     assert result.beyond_in_flight == []
+    # Only calls under way at a kill go again: not the rest of the claimed batch.
+    assert result.duplicates <= run.kills * CONCURRENCY, result
     assert result.bad_evidence == 0, "not exactly one sent entry per message"
     assert result.chain_ok
     if isinstance(fake, FakeAliyunSmsWithQuery):

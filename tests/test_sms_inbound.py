@@ -18,7 +18,7 @@ from service.evidence import ledger
 from service.extensions import db
 from service.models.inbox import HANDLED, IGNORED, QUEUED
 from service.models.outbox import DELIVERED, FAILED, NOTICE
-from service.notify import outbox
+from service.notify import outbox, send_progress
 from service.notify.channel import SendResult
 from service.unit_of_work import run_unit
 from testkit.factories import make_member
@@ -271,3 +271,26 @@ def test_concurrent_re_pushes_of_one_reply_confirm_once(app: Flask) -> None:
     assert answers == [ALIYUN_ACK] * 3
     assert len(evidence(ledger.CONFIRMED, member.id)) == 1
     assert len(inbox_rows()) == 1 and cm_of(campaign.id, member.id).state == "confirmed"
+
+
+def test_a_receipt_settles_a_row_whose_worker_died_after_the_provider_took_it(
+        app: Flask) -> None:
+    # The sender kept the provider's answer (sent_at, the provider id) and died before its
+    # batch was recorded: the receipt moves the row to delivered, so no lease takeover
+    # sends it again, and the "sent" entry is written once.
+    _, members = started(1)
+    cm = cm_of(*_first_membership(members[0]))
+    row = run_unit(lambda: outbox.enqueue("card", channel="sms_tencent", key="kept:1",
+                                          member_id=members[0].id, card_id=cm.card_id))
+    row_id = row.id
+    token = run_unit(lambda: outbox.claim_batch(10, "doomed")).token
+    assert run_unit(lambda: send_progress.note_started(row_id, token))
+    run_unit(lambda: send_progress.note_accepted(row_id, SendResult("T-77")))
+    response = post_sms(app.test_client(), "/sms/tencent/receipt", [
+        {"user_receive_time": "2024-05-06 09:00:05", "nationcode": "86",
+         "mobile": "13900000000", "report_status": "SUCCESS", "errmsg": "DELIVRD",
+         "description": "用户短信送达成功", "sid": "T-77"}])
+    assert response.get_json() == TENCENT_ACK
+    assert next(r for r in outbox_rows() if r.id == row_id).state == DELIVERED
+    assert len(evidence(ledger.CARD_SENT)) == len(evidence(ledger.DELIVERED)) == 1
+    assert run_unit(lambda: outbox.claim(10, "next")) == []

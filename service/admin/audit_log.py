@@ -1,7 +1,9 @@
 """Admin 审计日志 viewer: logins, full-ID views, exports, edits and transitions, filterable.
 
 The organisation department reads every entry; a committee admin reads what the staff of
-their subtree did and what was done to the members and orgs of their subtree.
+their subtree did and what was done to the members and orgs of their subtree. An
+organisation department account's entries show only where the org they touched is in scope,
+wherever that account itself sits: its work spans committees.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from service.errors import ServiceError
 from service.extensions import db
 from service.labels import TARGET_TYPE_LABELS
 from service.models import AdminUser, AuditLog, Member, Org
+from service.models.admin_user import ORG_DEPARTMENT
 
 bp = Blueprint("admin_audit", __name__, url_prefix="/admin")
 add_filters(bp)
@@ -44,9 +47,14 @@ def visible(user: AdminUser) -> ColumnElement[bool]:
     target = cast(AuditLog.target_id, Integer)
     members = select(Member.id).where(scope.in_scope(Member.org_id, user))
     orgs = select(Org.id).where(scope.in_scope(Org.id, user))
-    return or_(AuditLog.actor.in_(_actors(scope.in_scope(AdminUser.org_id, user))),
-               and_(AuditLog.target_type == "member", target.in_(members)),
-               and_(AuditLog.target_type == "org", target.in_(orgs)))
+    # Department accounts work across committees: their own org says nothing of what they
+    # touched, so their entries show only by the org touched.
+    staff = _actors(and_(scope.in_scope(AdminUser.org_id, user),
+                         AdminUser.role != ORG_DEPARTMENT))
+    by_target = or_(and_(AuditLog.target_type == "member", target.in_(members)),
+                    and_(AuditLog.target_type == "org", target.in_(orgs)))
+    return or_(AuditLog.actor.in_(staff), AuditLog.org_id.in_(orgs),
+               and_(AuditLog.org_id.is_(None), by_target))  # entries from before org_id
 
 
 def _day(raw: str | None, label: str) -> date | None:

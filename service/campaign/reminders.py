@@ -34,7 +34,7 @@ MESSAGE_RUNGS = (WECHAT, SMS)
 DEFAULT_POLICY: dict[str, Any] = {
     "reminder_days": [1, 2, 4, 6, 8],
     "send_hour": 10,
-    "send_until": 20,  # last hour a reminder is queued: the sender has an hour before quiet
+    "send_until": 20,  # reminders are queued before this hour: the last goes out before 20:00
     "quiet_hours": [21, 8],  # no member message from 21:00 to 08:00
     "caps": {WECHAT: 2, SMS: 2},
     "ladder": [WECHAT, SMS, CALL, SECRETARY],
@@ -86,8 +86,8 @@ def validate_policy(policy: dict[str, Any]) -> dict[str, Any]:
     for key in ("send_hour", "send_until", "digest_hour"):
         if in_quiet_hours(policy[key], quiet):
             raise ServiceError(f"{LABELS[key]}（{policy[key]}点）落在免打扰时段内")
-    if policy["send_hour"] > policy["send_until"]:
-        raise ServiceError("发送时刻不能晚于最晚发送时刻")
+    if policy["send_hour"] >= policy["send_until"]:
+        raise ServiceError("发送时刻应早于最晚发送时刻")
     ladder = policy["ladder"]
     if (not isinstance(ladder, list) or not ladder or len(set(ladder)) != len(ladder)
             or any(r not in RUNGS for r in ladder)):
@@ -106,8 +106,11 @@ def in_quiet_hours(hour: int, quiet: list[int]) -> bool:
 
 
 def in_send_window(local: datetime, policy: dict[str, Any]) -> bool:
-    """Return whether a member message may be queued at this local time."""
-    return (policy["send_hour"] <= local.hour <= policy["send_until"]
+    """Return whether a member message may be queued at this local time.
+
+    ``send_until`` is the end of the window: with 20, the last reminder starts before 20:00.
+    """
+    return (policy["send_hour"] <= local.hour < policy["send_until"]
             and not in_quiet_hours(local.hour, policy["quiet_hours"]))
 
 

@@ -9,6 +9,7 @@ Nothing here commits.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -46,7 +47,8 @@ def record_once(
 
     Return the row and the outcome, which is None when the push had been recorded before.
     """
-    dedupe_key = dedupe_key[:191]
+    if len(dedupe_key) > 191:  # a pushed field past any sane length: distinct keys stay so
+        dedupe_key = f"{dedupe_key[:100]}:sha256:{hashlib.sha256(dedupe_key.encode()).hexdigest()}"
     existing = find(source, dedupe_key)
     if existing is not None:
         return existing, None

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.extensions import db
-from service.schema import created_at, intpk
+from service.schema import BigId, created_at, intpk
 
 
 class AuditLog(db.Model):
@@ -22,6 +22,8 @@ class AuditLog(db.Model):
     action: Mapped[str] = mapped_column(String(64), index=True)  # e.g. "member.edit", "login"
     target_type: Mapped[str | None] = mapped_column(String(32))
     target_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The org the action touched (a member's branch, an exported org): who may read the row.
+    org_id: Mapped[int | None] = mapped_column(BigId, index=True)
     # Why and what: never a full ID number or phone (mask them before they get here).
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ip: Mapped[str | None] = mapped_column(String(64))

@@ -60,6 +60,10 @@ class OutboxMessage(db.Model):
     claimed_until: Mapped[datetime | None]
     provider_msg_id: Mapped[str | None] = mapped_column(String(128))
     last_error: Mapped[str | None] = mapped_column(String(255))
+    # A provider call for this row started (set just before it, and kept): only such a row
+    # may have reached the provider when its worker died. ``sent_at`` with the state still
+    # ``sending`` means the provider accepted it and the worker died before recording that.
+    started_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     created_at: Mapped[created_at]

@@ -1,10 +1,10 @@
-"""Reminder steps taken for a card, and the scheduler's own job table (APScheduler's store)."""
+"""Reminder steps taken for a card, and the scheduler's own tables (APScheduler's store, runs)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Float, ForeignKey, LargeBinary, String, Table, Unicode
+from sqlalchemy import Column, DateTime, Float, ForeignKey, LargeBinary, String, Table, Unicode
 from sqlalchemy.dialects.mysql import DOUBLE
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -48,4 +48,13 @@ scheduler_jobs = Table(
     # Float(25) is an 8-byte float, which MariaDB creates and reflects as DOUBLE.
     Column("next_run_time", Float(25).with_variant(DOUBLE(), "mysql"), index=True),
     Column("job_state", LargeBinary, nullable=False),
+)
+
+# A job run under way (real UTC, naive): the row stays set if the process dies mid-run, so
+# the restarted scheduler makes that run again (the jobs are idempotent through the database).
+scheduler_runs = Table(
+    "scheduler_runs",
+    db.metadata,
+    Column("job_id", Unicode(191), primary_key=True),
+    Column("running_since", DateTime, nullable=True),
 )

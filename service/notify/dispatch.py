@@ -1,14 +1,18 @@
 """The dispatcher: claim due outbox rows, send them outside any transaction, record the outcomes.
 
-Delivery is at-least-once, and the window is exactly this: a worker that dies after the
-provider accepted a message but before its batch's record commit leaves the row ``sending``;
-when the lease runs out another worker takes it again. Every send carries the outbox id as
-the provider's correlation id (Aliyun OutId, Tencent SessionContext). Before sending a row
-again whose earlier try may have reached the provider, the dispatcher asks the provider when
-the channel can tell (``service.notify.reconcile``: Aliyun QuerySendDetails); where it cannot
-(Tencent, WeChat) the member may get the same card twice (same text, link and code:
-harmless). Only rows in flight at the crash can be sent twice, and the "sent" evidence entry
-is written once per row whatever happens (the guarded UPDATE in ``outbox.mark_sent_many``).
+Delivery is at-least-once, and the window is exactly this: a worker that dies after a
+provider call started but before its answer was committed leaves the row ``sending`` with
+``started_at`` set; when the lease runs out another worker takes it again. Each sender thread
+commits its calls' starts and answers as they happen (``service.notify.send_progress``), so
+that window holds at most one row per thread, not the whole claimed batch: a row whose
+answer was kept is recorded as sent without a second call, a row never started is sent once.
+Every send carries the outbox id as the provider's correlation id (Aliyun OutId, Tencent
+SessionContext). Before sending a row again whose earlier call started (``started_at``), the
+dispatcher asks the provider when the channel can tell (``service.notify.reconcile``: Aliyun
+QuerySendDetails); where it cannot (Tencent, WeChat) the member may get the same card twice
+(same text, link and code: harmless). Only rows whose call was under way at the crash can be
+sent twice, and the "sent" evidence entry is written once per row whatever happens (the
+guarded UPDATE in ``outbox.mark_sent_many``).
 
 Per batch: one claim commit; members and cards loaded in one query each; the sends, on a
 small thread pool (``NOTIFY_SEND_CONCURRENCY``) because real providers take 50-200 ms to
@@ -49,6 +53,7 @@ from service.notify.channel import (
 )
 from service.notify.messages import compose_many
 from service.notify.reconcile import Lookup, lookup_for
+from service.notify.send_progress import Progress
 from service.unit_of_work import run_unit
 
 log = logging.getLogger(__name__)
@@ -77,6 +82,9 @@ class Job:
     channel: Channel | None = None
     lookup: Lookup | None = None
     error: SendError | None = None  # set when composing failed: the row is dead
+    token: str = ""  # the lease's claim token
+    started: bool = False  # an earlier call started: it may have reached the provider
+    accepted: SendResult | None = None  # an earlier call's kept answer: no call needed
 
 
 # What happened to a job: "sent" (SendResult), "unsent" (stopping before the send), or the
@@ -159,7 +167,8 @@ def prepare(lease: outbox.Claim) -> list[Job]:
         select(OutboxMessage.id, OutboxMessage.idempotency_key, OutboxMessage.kind,
                OutboxMessage.channel, OutboxMessage.member_id, OutboxMessage.card_id,
                OutboxMessage.campaign_member_id, OutboxMessage.payload,
-               OutboxMessage.attempts, OutboxMessage.created_at)
+               OutboxMessage.attempts, OutboxMessage.created_at, OutboxMessage.started_at,
+               OutboxMessage.sent_at, OutboxMessage.provider_msg_id)
         .where(OutboxMessage.id.in_(lease.ids), OutboxMessage.state == SENDING,
                OutboxMessage.claimed_by == lease.token)
         .order_by(OutboxMessage.id)).all()
@@ -169,7 +178,10 @@ def prepare(lease: outbox.Claim) -> list[Job]:
     send_by = lease.until - timedelta(seconds=min(LEASE_MARGIN * seconds, MAX_MARGIN_SECONDS))
     jobs = []
     for row in rows:
-        job = Job(row.id, row.attempts, row.created_at, send_by, row.member_id, row.channel)
+        job = Job(row.id, row.attempts, row.created_at, send_by, row.member_id, row.channel,
+                  token=lease.token, started=row.started_at is not None)
+        if row.sent_at is not None:  # the provider took it; its worker died before recording
+            job.accepted = SendResult(row.provider_msg_id, {"kept": True})
         built = messages[row.id]
         if row.id in stale:
             job.error = Withdrawn("党员已答复，无需再提醒")
@@ -200,19 +212,27 @@ def _stale_reminders(rows: list[Any]) -> set[int]:
             if cm.state in SETTLED_STATES or cm.card_id != wanted[cm.id].card_id}
 
 
-def send_one(job: Job, should_stop: Callable[[], bool]) -> Outcome:
-    """Send one job (no database here); return its outcome."""
+def send_one(job: Job, should_stop: Callable[[], bool],
+             progress: Progress | None = None) -> Outcome:
+    """Send one job; return its outcome. ``progress`` commits the call's start and answer."""
     if job.error is not None:
         return job, job.error
+    if job.accepted is not None:
+        return job, job.accepted
     if should_stop() or now_utc() >= job.send_by:
         return job, None  # given back unsent (a lease run out may already be another's)
     assert job.msg is not None and job.channel is not None
     try:
-        if job.attempts > 1 and job.lookup is not None:
+        if job.started and job.lookup is not None:
             found = _look_up(job)
             if found is not None:
                 return job, found
-        return job, send(job.channel, job.msg)
+        if progress is not None and not progress.start(job.row_id):
+            return job, None  # the lease is another worker's now
+        result = send(job.channel, job.msg)
+        if progress is not None:
+            progress.accepted(job.row_id, result)
+        return job, result
     except SendError as exc:
         return job, exc
     except OSError as exc:  # a channel that let a network error through: transient
@@ -281,7 +301,11 @@ def _sender(width: int) -> Submit:
 
     def in_context(jobs: list[Job], should_stop: Callable[[], bool]) -> list[Outcome]:
         with app.app_context():  # a channel may read settings or its token store
-            return [send_one(job, should_stop) for job in jobs]
+            progress = Progress(jobs[0].token)
+            try:
+                return [send_one(job, should_stop, progress) for job in jobs]
+            finally:
+                progress.flush()
 
     def submit(jobs: list[Job], should_stop: Callable[[], bool]) -> list[Future[list[Outcome]]]:
         # One task per thread, each a share of the batch in turn: ``width`` sends in flight.

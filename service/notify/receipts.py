@@ -6,9 +6,9 @@ TEMPLATESENDJOBFINISH only ``MsgID``, both stored as ``provider_msg_id`` when th
 
 Receipts come without a worker's claim token, so every change here is a guarded UPDATE
 from ``sent``: only one receipt (or re-push) moves a row, the others find it moved and do
-nothing. A receipt for a row still ``pending``/``sending`` (the worker has not recorded the
-send yet) raises NotYetSent: the caller leaves it unacknowledged and the provider pushes it
-again later. Nothing here commits.
+nothing. A receipt for a row still ``pending``/``sending`` whose provider answer is not kept
+yet (``service.notify.send_progress``) raises NotYetSent: the caller leaves it
+unacknowledged and the provider pushes it again later. Nothing here commits.
 """
 
 from __future__ import annotations
@@ -68,8 +68,10 @@ def apply(receipt: Receipt, *, payload: bytes | None = None) -> tuple[str, Outbo
     row = find_row(receipt)
     if row is None:
         return UNMATCHED, None
-    if row.state in (PENDING, SENDING):
+    if row.state == PENDING or (row.state == SENDING and row.sent_at is None):
         raise NotYetSent(f"outbox {row.id} is {row.state}")
+    # A ``sending`` row with ``sent_at``: the provider took it and its worker has not recorded
+    # that yet (or died first). The receipt settles it, so nothing sends it again.
     if receipt.delivered:
         if outbox.mark_delivered(row.id, payload=payload):
             return DELIVERED_NOW, row

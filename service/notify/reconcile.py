@@ -1,10 +1,11 @@
 """Asking a provider whether it already has a message, before sending that message again.
 
-A row comes back to a worker with ``attempts`` > 1 when an earlier try may have reached the
-provider: the worker died between the provider's acceptance and ``mark_sent`` (the lease ran
-out), or the answer was lost (timeout, network error). Where the provider keeps a record that
-can be found by our correlation id (the outbox id), the dispatcher looks first and records
-the row as sent instead of sending a duplicate.
+A row comes back to a worker with ``started_at`` set when an earlier call may have reached
+the provider: the worker died during the call, before its answer was committed (the lease ran
+out), or the answer was lost (timeout, network error). A row whose answer was committed
+(``service.notify.send_progress``) needs no lookup: it is recorded as sent. Where the
+provider keeps a record that can be found by our correlation id (the outbox id), the
+dispatcher looks first and records the row as sent instead of sending a duplicate.
 
 The hook: a channel may offer ``lookup(msg: Outgoing, since: datetime) -> SendResult | None``
 (``since`` is the earliest UTC moment a try can have been made: the row's creation). Return
@@ -16,10 +17,14 @@ SendError/OSError when it cannot tell (the dispatcher then sends: a duplicate be
 - Console: ``console_lookup`` — nothing outside the database ever holds a console message,
   and the console page shows only rows marked sent, so a row never recorded was never shown.
 - Tencent: none. PullSmsSendStatus hands out each receipt once (pulling here would steal it
-  from the receipt handler) and has no query by SessionContext; receipts that arrive for a
-  ``sending`` row settle it through ``outbox.mark_delivered`` instead.
-- WeChat template/subscribe messages: no query API; a duplicate card is harmless (same text,
-  same signed link).
+  from the receipt handler) and has no query by SessionContext; the status push the provider
+  repeats until acknowledged settles a row once its send is recorded.
+- WeChat template/subscribe messages: no query API. TEMPLATESENDJOBFINISH carries only the
+  MsgID, which the kept answer stores on the row as soon as the call returns, so the event
+  matches the row even when its worker died before recording the batch.
+- Where no lookup answers, only the rows whose call was under way at a crash go again: at
+  most ``NOTIFY_SEND_CONCURRENCY`` per worker killed; a duplicate card is harmless (same
+  text, same signed link).
 """
 
 from __future__ import annotations

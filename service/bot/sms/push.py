@@ -43,12 +43,40 @@ class ReplyItem:
     provider_id: str | None
 
 
+MAX_DEPTH = 16  # the providers' bodies are two levels deep
+MAX_ID = 2**63 - 1  # past this an id cannot be a row of ours (BIGINT)
+
+
 def load(body: bytes) -> Any:
-    """Return the JSON body, or refuse it."""
+    """Return the JSON body, or refuse it (not JSON, or nested deeper than any provider's)."""
     try:
-        return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise BadPush("not JSON") from exc
+    if _depth(data) > MAX_DEPTH:
+        raise BadPush("nested too deep")
+    return data
+
+
+def _depth(data: Any) -> int:
+    deepest, todo = 0, [(data, 1)]
+    while todo:  # iterative: a deep body must not exhaust the stack here either
+        value, level = todo.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        children = value.values() if isinstance(value, dict) else \
+            value if isinstance(value, list) else ()
+        todo.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def row_id(text: str) -> int | None:
+    """Return our row id echoed back by a provider (OutId, SessionContext), or None."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
 
 
 def items_of(data: Any, *, single_ok: bool = False) -> list[Any]:
@@ -74,8 +102,8 @@ def aliyun_receipts(data: Any) -> list[ReceiptItem]:
             out_id = str(item["out_id"]).strip()
             receipt = Receipt(
                 "sms_aliyun", delivered=_truthy(item["success"]),
-                outbox_id=int(out_id) if out_id.isdigit() else None,
-                provider_msg_id=str(item.get("biz_id") or "") or None,
+                outbox_id=row_id(out_id),
+                provider_msg_id=str(item.get("biz_id") or "")[:128] or None,
                 error=_error(item.get("err_code"), item.get("err_msg")))
             key = f"rcpt:{out_id}:{item.get('biz_id')}:{item['success']}:{item.get('err_code')}"
         except (KeyError, TypeError, AttributeError):
@@ -96,7 +124,7 @@ def tencent_receipts(data: Any) -> list[ReceiptItem]:
             context = str(item.get("SessionContext") or item.get("session_context") or "").strip()
             receipt = Receipt(
                 "sms_tencent", delivered=status == "SUCCESS",
-                outbox_id=int(context) if context.isdigit() else None, provider_msg_id=sid,
+                outbox_id=row_id(context), provider_msg_id=sid[:128],
                 error=_error(item.get("errmsg"), item.get("description")))
             key = f"rcpt:{sid}:{status}:{item.get('errmsg')}"
         except (KeyError, TypeError, AttributeError):
