@@ -67,7 +67,9 @@ def acquire(provider: str) -> None:
         wait = window + 1 - now
         if time.monotonic() + wait > deadline:
             raise Deferred(f"发送速率已达上限（每秒{limit}条）", code="rate_limit",
-                           retry_after=max(wait, 0.5))
+                           # a whole second at least: MariaDB's DATETIME keeps no fraction, and
+                           # a retry stored as this very second would be claimed again at once
+                           retry_after=max(wait, 1.0))
         time.sleep(wait)
 
 
