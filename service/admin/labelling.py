@@ -14,7 +14,8 @@ from service.records import codes, divisions, supplement
 from service.records.fields import MEMBER_LABELS
 
 _CODE_TABLES = {"ethnicity": codes.ETHNICITIES, "education": codes.EDUCATION, "job": codes.JOBS,
-                "org_type": codes.ORG_TYPES, "unit_type": codes.UNIT_TYPES}
+                "org_type": codes.ORG_TYPES, "unit_type": codes.UNIT_TYPES,
+                "party_org_status": codes.UNIT_PARTY_ORG}
 
 
 def actor_name(actor: str | None) -> str:
