@@ -186,6 +186,8 @@ def test_to_supplement_members_show_in_the_review_and_on_the_branch_pages(
     assert "联系电话" in found["测试员4"].message and report.total.to_supplement == 2
     sign_in(client, users["committee"])
     assert "待补充党员 2 人" in client.get("/admin/").get_data(as_text=True)
+    review = client.get("/admin/review", query_string={"category": "待补充"}).get_data(as_text=True)
+    assert '<div class="n" id="to-supplement">2</div>' in review and "测试员3" in review
     listing = client.get("/admin/members?quality=to_supplement").get_data(as_text=True)
     assert "测试员3" in listing and "测试员4" in listing and "测试员1" not in listing
     page = client.get(f"/admin/members/{_member_id(app, '测试员3')}").get_data(as_text=True)
