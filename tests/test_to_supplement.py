@@ -232,3 +232,11 @@ def test_an_edit_fills_the_gaps_and_the_card_goes_out(
     assert post(client, f"/admin/members/{member_id}/edit", form).status_code == 302
     assert _members(app)["测试员4"] == (False, None)
     assert _cards(app).get("测试员4") == 1
+
+    # the number given at last to the member who had none is still unique
+    lost_id = _member_id(app, "测试员3")
+    form.update(name="测试员3", id_number=person(1)[ID], education="21", job="011",
+                address="湖南省邵阳县塘渡口镇新建路3号", party_status="正常", is_lost="是")
+    refused = post(client, f"/admin/members/{lost_id}/edit", form)
+    assert "属重复采集，未保存" in refused.get_data(as_text=True)
+    assert _members(app)["测试员3"] == (True, ["id_number", "education"])

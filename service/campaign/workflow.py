@@ -44,7 +44,7 @@ from service.models.correction import OPEN as REQUEST_OPEN
 from service.models.correction import WITHDRAWN, CorrectionRequest
 from service.models.member import MemberVersion
 from service.records import supplement
-from service.roster.members import update_member
+from service.roster.members import find_by_id_number, update_member
 
 PROXY_METHODS = PROXY_METHOD_LABELS
 # The note on a 待补充 member's campaign row while it waits in draft without a card: it tells
@@ -190,6 +190,13 @@ def edit_record(
     member = db.session.get(Member, member_id)
     if member is None:
         raise NotFound("党员不存在")
+    id_number = record.get("id_number")
+    if id_number and id_number != member.id_number:
+        # A number given at last (待补充) must not be someone else's: refuse, do not fail.
+        other = find_by_id_number(id_number)
+        if other is not None and other.id != member.id:
+            raise ServiceError(f"公民身份证号已登记在“{other.org.name}”的党员{other.name}名下，"
+                               "属重复采集，未保存：请核对")
     version = update_member(member, record, actor=actor, source="admin_edit", basis=basis)
     if version is not None:
         record_changed(member_id, actor=actor)
