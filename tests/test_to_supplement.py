@@ -92,6 +92,7 @@ def test_lost_and_suspended_rows_import_with_what_is_known_marked_to_supplement(
         app: Flask, runner: Any, users: dict[str, int], tmp_path: Path) -> None:
     result = _import(runner, write_member_roster(tmp_path / "r.xlsx", _roster()))
     assert "新增 4 人" in result.output and "错误 0 行" in result.output
+    assert "2 人信息待补充（失联或停止党籍，补齐前不发确认卡）" in result.output
     assert _members(app) == {
         "测试员1": (False, None), "测试员2": (False, None),
         "测试员3": (True, ["id_number", "education"]),

@@ -17,6 +17,7 @@ from sqlalchemy import insert, select
 from service.crypto import blind_index, blind_indexes
 from service.extensions import db
 from service.models import Member, MemberVersion, Org
+from service.records import supplement
 from service.records.codes import BRANCH_ORG_TYPES
 from service.records.idcard import mask_id
 from service.records.member_sheet import MemberRow
@@ -43,6 +44,7 @@ class ImportResult:
     warnings: int = 0
     held: int = 0  # rows kept as 待修正 (new or already held members)
     released: int = 0  # held members this import made valid
+    to_supplement: int = 0  # lost or suspended members written with items missing (待补充)
     problems: list[CellProblem] = field(default_factory=list)
     written: bool = False
 
@@ -54,6 +56,8 @@ class ImportResult:
             text += f"，{self.held} 人暂存为待修正（不发确认卡）"
         if self.released:
             text += f"，{self.released} 人已改正、解除待修正"
+        if self.to_supplement:
+            text += f"，{self.to_supplement} 人信息待补充（失联或停止党籍，补齐前不发确认卡）"
         return text
 
 
@@ -132,6 +136,7 @@ def check_members(rows: Iterable[MemberRow], header: SheetHeader, result: Import
             result.error_rows += 1
     pending = _check_roster(pending, header, result)
     result.held = sum(p.held is not None for p in pending)
+    result.to_supplement = sum(bool(supplement.missing_items(p.record)) for p in pending)
     if progress is not None:
         progress(result.rows % 100)
     return pending
