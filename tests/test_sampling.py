@@ -191,3 +191,16 @@ def test_the_committee_draw_takes_five_percent_of_the_committees_reproducibly(
     assert {i.org_id for i in run.items} <= {c.id for c in committees}
     with pytest.raises(ServiceError, match="没有基层党委"):
         draw_committees(committees[0].children[0], county, actor_id=user.id)
+
+
+def test_an_unchecked_run_has_no_grade_yet(app_ctx: Flask) -> None:
+    root, user = _committee(branches=1, per_branch=1)
+    run = sampling.draw_run(root, actor_id=user.id, seed="s")
+    s = sampling.summarise(run)
+    assert (s.started, s.status, s.grade) == (False, "未开始", "未开始")
+    assert "尚未检查任何记录" in s.explanation and sampling.runs_started([run.id]) == set()
+    sampling.record_check(run.items[0], sampling.items_for(run.items[0])[0].no, passed=True,
+                          actor_id=user.id)
+    s = sampling.summarise(run)
+    assert (s.started, s.status, s.grade) == (True, "检查中", "优秀")
+    assert sampling.runs_started([run.id]) == {run.id}

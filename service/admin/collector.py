@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from service.admin import phone_reveal, scope
 from service.admin.auth import login_required, requester, signed_in_user
@@ -31,7 +31,7 @@ from service.extensions import db
 from service.models import AdminUser, CallTask, Campaign, CampaignMember, Member, Org
 from service.models.call_task import OPEN as TASK_OPEN
 from service.models.call_task import STATUS_LABELS as TASK_LABELS
-from service.models.campaign import DISPUTED, OPEN, PENDING, UNREACHABLE
+from service.models.campaign import DISPUTED, DRAFT, OPEN, PENDING, UNREACHABLE
 from service.records.fields import MEMBER_LABELS
 from service.unit_of_work import run_unit
 
@@ -54,7 +54,7 @@ def index() -> str:
         query = (scope.campaign_member_query(user)
                  .join(Org, Org.id == Member.org_id)
                  .where(CampaignMember.campaign_id == campaign.id,
-                        CampaignMember.state.in_([state] if state in TO_SETTLE else TO_SETTLE)))
+                        _to_settle(state)))
         if q:
             query = query.where(Member.name.contains(q, autoescape=True))
         tasks = (select(func.count(CallTask.id)).where(
@@ -208,6 +208,15 @@ def add_files(entry_id: int) -> Any:
         return member_page(entry.member_id or 0, error=exc.message, status=exc.code)
     flash("已补充附件。", "success")
     return redirect(url_for(".member", member_id=entry.member_id))
+
+
+def _to_settle(state: str) -> Any:
+    """Rows still to settle in that state (any); members 待补充 wait in draft for an attempt."""
+    if state in TO_SETTLE:
+        return CampaignMember.state == state
+    waiting = and_(CampaignMember.state == DRAFT, CampaignMember.card_id.is_(None),
+                   Member.to_supplement.is_(True))
+    return or_(CampaignMember.state.in_(TO_SETTLE), waiting)
 
 
 def _membership(user: AdminUser, member_id: int, action: str) -> CampaignMember:

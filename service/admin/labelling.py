@@ -10,11 +10,12 @@ from flask import Flask
 from service import labels
 from service.extensions import db
 from service.models import AdminUser
-from service.records import codes, divisions
+from service.records import codes, divisions, supplement
 from service.records.fields import MEMBER_LABELS
 
 _CODE_TABLES = {"ethnicity": codes.ETHNICITIES, "education": codes.EDUCATION, "job": codes.JOBS,
-                "org_type": codes.ORG_TYPES, "unit_type": codes.UNIT_TYPES}
+                "org_type": codes.ORG_TYPES, "unit_type": codes.UNIT_TYPES,
+                "party_org_status": codes.UNIT_PARTY_ORG}
 
 
 def actor_name(actor: str | None) -> str:
@@ -59,3 +60,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["field_labels"] = field_labels
     app.jinja_env.filters["audit_details"] = labels.detail_items
     app.jinja_env.filters["coded"] = coded
+    app.jinja_env.filters["supplement_items"] = supplement.describe

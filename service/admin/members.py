@@ -53,6 +53,7 @@ UNFINISHED = "unfinished"
 # Problems a query can find without reading records one by one (the full 回头看 is a report).
 QUALITY: dict[str, tuple[str, Any]] = {
     "held": ("待修正（导入时有误）", Member.held.is_(True)),
+    "to_supplement": ("待补充（失联或停止党籍，先采集已知信息）", Member.to_supplement.is_(True)),
     "no_phone": ("缺少联系电话", and_(Member.mobile.is_(None), Member.landline.is_(None))),
     "no_address": ("缺少家庭住址", or_(Member.address.is_(None), Member.address == "")),
     "no_job": ("缺少工作岗位", or_(Member.job.is_(None), Member.job == "")),
@@ -79,7 +80,7 @@ def index() -> str:
     joins, where = _filters(user, campaign, org, state, quality, q)
     columns = select(Member.id, Member.name, Member.sex, Member.birth_date, Member.id_number,
                      Member.mobile, Org.name.label("org_name"), _state_column(campaign),
-                     Member.held)
+                     Member.held, Member.to_supplement)
     # 待修正 first: they wait on this admin, and no card goes out until they are fixed.
     page = paginate(_apply(columns, joins, where).order_by(Member.held.desc(), Member.id),
                     _apply(select(func.count(Member.id)), joins, where))

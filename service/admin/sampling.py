@@ -1,5 +1,5 @@
 """Admin 验收抽查 pages: draw a recorded sample, check each sampled record item by item against
-the 2011 scoring sheet, and read the summary score."""
+the acceptance scoring sheet, and read the summary score."""
 
 from __future__ import annotations
 
@@ -53,6 +53,7 @@ def summary_dict(run: SamplingRun) -> dict[str, Any]:
             "committee_total": run.committee_total, "committee_size": run.committee_size,
             "committees": [i.org_id for i in run.items if i.kind == COMMITTEE],
             "closed": run.closed_at is not None, "records": s.records,
+            "started": s.started, "status": "已结束" if run.closed_at else s.status,
             "checked_records": s.checked_records, "failed_records": s.failed_records,
             "full_points": s.full_points, "points": s.points, "earned": s.earned,
             "score": s.score, "grade": s.grade, "explanation": s.explanation,
@@ -77,6 +78,7 @@ def index() -> str:
                            orgs=org_choices(user), depth=depth, everything=False,
                            ladder=scoresheet.SIZE_LADDER, above=scoresheet.SIZE_ABOVE,
                            committees=committees,
+                           started=sampling.runs_started([r.id for r in runs]),
                            committee_size=scoresheet.committee_sample_size(committees),
                            ratio=round(100 * scoresheet.COMMITTEE_RATIO))
 

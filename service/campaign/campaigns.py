@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from service import audit
 from service.campaign import workflow
+from service.campaign.workflow import WAITING_NOTE
 from service.clock import today_local
 from service.errors import Conflict, NotFound, ServiceError
 from service.extensions import db
@@ -35,14 +36,18 @@ def start_campaign(
     With ``submit`` every member is put to confirmation at once (a card each); otherwise
     they wait in draft until an admin submits them one by one. Members held for correction
     (待修正) are left out; they join when a fix releases them (``enrol_new_members``).
+    Members 待补充 join but wait in draft without a card until their gaps are filled; a
+    collector's recorded attempt (unreachable with a note) accounts for them meanwhile.
     """
     if today is not None and deadline < today:
         raise ServiceError(f"截止日期 {deadline.isoformat()} 早于今天")
-    member_ids = list(db.session.scalars(
-        select(Member.id).join(Org, Org.id == Member.org_id)
+    rows = db.session.execute(
+        select(Member.id, Member.to_supplement).join(Org, Org.id == Member.org_id)
         .where(in_subtree(org), Member.record_status == ACTIVE, Member.held.is_(False))
         .order_by(Member.id)
-    ))
+    ).all()
+    member_ids = [m for m, _ in rows]
+    waiting = {m for m, to_supplement in rows if to_supplement}
     if not member_ids:
         raise ServiceError(f"“{org.name}”及其下级党组织没有党员，无法开展信息确认")
     busy = db.session.scalar(
@@ -57,13 +62,16 @@ def start_campaign(
     )
     db.session.add(campaign)
     db.session.flush()
-    db.session.add_all(CampaignMember(campaign_id=campaign.id, member_id=m) for m in member_ids)
+    db.session.add_all(CampaignMember(campaign_id=campaign.id, member_id=m,
+                                      note=WAITING_NOTE if submit and m in waiting else None)
+                       for m in member_ids)
     db.session.flush()
     audit.record("campaign.start", actor=actor, target_type="campaign", target_id=campaign.id,
                  org_id=org.id, deadline=deadline.isoformat(), members=len(member_ids))
     if submit:
         for member_id in member_ids:
-            workflow.submit(campaign.id, member_id, actor=actor)
+            if member_id not in waiting:
+                workflow.submit(campaign.id, member_id, actor=actor)
     return campaign
 
 
@@ -71,28 +79,31 @@ def enrol_new_members(member_ids: list[int], *, actor: str) -> int:
     """Put members added after a campaign started into every open campaign covering them.
 
     A roster imported mid-campaign must not leave its new people out of the count; each is
-    submitted at once (a card), as a started campaign's members were. Members held for
+    submitted at once (a card), as a started campaign's members were, except those 待补充,
+    who wait without one. Members held for
     correction, or already in an open campaign, are skipped. Return how many joined.
     """
     campaigns = list(db.session.scalars(select(Campaign).where(Campaign.status == OPEN)))
     if not campaigns or not member_ids:
         return 0
     rows = db.session.execute(
-        select(Member.id, Org.path).join(Org, Org.id == Member.org_id)
+        select(Member.id, Org.path, Member.to_supplement).join(Org, Org.id == Member.org_id)
         .where(Member.id.in_(member_ids), Member.record_status == ACTIVE,
                Member.held.is_(False),
                Member.id.not_in(select(CampaignMember.member_id).join(Campaign).where(
                    Campaign.status == OPEN)))).all()
     joined = 0
-    for member_id, path in rows:
+    for member_id, path, to_supplement in rows:
         covering = [c for c in campaigns if path.startswith(c.org.path)]
         if not covering:
             continue
         # Campaigns never share members, so the nearest one over the member's branch takes them.
         campaign = max(covering, key=lambda c: len(c.org.path))
-        db.session.add(CampaignMember(campaign_id=campaign.id, member_id=member_id))
+        db.session.add(CampaignMember(campaign_id=campaign.id, member_id=member_id,
+                                      note=WAITING_NOTE if to_supplement else None))
         db.session.flush()
-        workflow.submit(campaign.id, member_id, actor=actor)
+        if not to_supplement:
+            workflow.submit(campaign.id, member_id, actor=actor)
         joined += 1
     return joined
 

@@ -43,9 +43,13 @@ from service.models.campaign import (
 from service.models.correction import OPEN as REQUEST_OPEN
 from service.models.correction import WITHDRAWN, CorrectionRequest
 from service.models.member import MemberVersion
-from service.roster.members import update_member
+from service.records import supplement
+from service.roster.members import find_by_id_number, update_member
 
 PROXY_METHODS = PROXY_METHOD_LABELS
+# The note on a 待补充 member's campaign row while it waits in draft without a card: it tells
+# that wait from a draft campaign's, so filling the gaps sends the card.
+WAITING_NOTE = "信息待补充，暂不发确认卡"
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,9 @@ def submit(campaign_id: int, member_id: int, *, actor: str) -> Card:
     open_campaign(campaign_id)
     cm = membership(campaign_id, member_id)
     require_state(cm, {DRAFT}, "提交确认")
+    _refuse_if_incomplete(cm.member)
+    if cm.note == WAITING_NOTE:
+        cm.note = None
     card = new_card(cm, actor=actor, why="submit")
     move(cm, PENDING, actor=actor, action="submit")
     return card
@@ -150,12 +157,15 @@ def proxy_confirm(
 
 
 def mark_unreachable(campaign_id: int, member_id: int, *, actor: str, note: str) -> None:
-    """Mark a member who cannot be reached (pending → unreachable); the note is required."""
+    """Mark a member who cannot be reached (pending → unreachable; a 待补充 member waiting
+    without a card, draft → unreachable: the collector's attempt); the note is required."""
     if not (note or "").strip():
         raise ServiceError("标记为失联未确认时必须填写情况说明")
     open_campaign(campaign_id)
     cm = membership(campaign_id, member_id)
-    require_state(cm, {PENDING}, "标记为失联未确认")
+    waiting = cm.state == DRAFT and cm.card_id is None and cm.member.to_supplement
+    if not waiting:
+        require_state(cm, {PENDING}, "标记为失联未确认")
     cm.note = note.strip()
     move(cm, UNREACHABLE, actor=actor, action="mark_unreachable", note=cm.note)
 
@@ -165,6 +175,7 @@ def reopen(campaign_id: int, member_id: int, *, actor: str, note: str | None = N
     open_campaign(campaign_id)
     cm = membership(campaign_id, member_id)
     require_state(cm, {UNREACHABLE}, "重新联系")
+    _refuse_if_incomplete(cm.member)
     if not card_is_current(cm):
         new_card(cm, actor=actor, why="reopen")
     move(cm, PENDING, actor=actor, action="reopen", note=note)
@@ -179,6 +190,13 @@ def edit_record(
     member = db.session.get(Member, member_id)
     if member is None:
         raise NotFound("党员不存在")
+    id_number = record.get("id_number")
+    if id_number and id_number != member.id_number:
+        # A number given at last (待补充) must not be someone else's: refuse, do not fail.
+        other = find_by_id_number(id_number)
+        if other is not None and other.id != member.id:
+            raise ServiceError(f"公民身份证号已登记在“{other.org.name}”的党员{other.name}名下，"
+                               "属重复采集，未保存：请核对")
     version = update_member(member, record, actor=actor, source="admin_edit", basis=basis)
     if version is not None:
         record_changed(member_id, actor=actor)
@@ -196,16 +214,26 @@ def record_changed(member_id: int, *, actor: str) -> list[Card]:
     rows = db.session.scalars(
         select(CampaignMember).join(Campaign).where(
             CampaignMember.member_id == member_id, Campaign.status == OPEN,
-            CampaignMember.card_id.is_not(None),
         )
     )
     for cm in rows:
+        if cm.card_id is None:
+            # A 待补充 member whose gaps are now filled is owed the card it waited for.
+            if cm.state == DRAFT and cm.note == WAITING_NOTE and not cm.member.to_supplement:
+                issued.append(submit(cm.campaign_id, member_id, actor=actor))
+            continue
         if card_is_current(cm):
             continue
         issued.append(new_card(cm, actor=actor, why="record_changed"))
         next_state = PENDING if cm.state in SETTLED_STATES else cm.state
         move(cm, next_state, actor=actor, action="record_changed")
     return issued
+
+
+def _refuse_if_incomplete(member: Member) -> None:
+    if member.to_supplement:
+        raise ServiceError(f"该党员信息待补充（缺少{supplement.describe(member.missing_items)}），"
+                           "补齐后才能发确认卡")
 
 
 def _members_card(card_id: int, member_id: int) -> Card:

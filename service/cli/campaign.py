@@ -7,10 +7,11 @@ from datetime import date
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from service.campaign.campaigns import find_campaign, progress, start_campaign
 from service.campaign.readiness import any_campaign, next_step, roster_counts
+from service.campaign.workflow import WAITING_NOTE
 from service.clock import today_local
 from service.errors import ServiceError
 from service.extensions import db
@@ -51,6 +52,10 @@ def start(org_name: str, deadline: date, name: str | None, draft: bool) -> None:
     click.echo(f"已启动信息确认工作 #{campaign.id}“{campaign.name}”，截止 {deadline.isoformat()}，"
                f"共 {done.total} 名党员，已提交确认 {done.total - done.counts['draft']} 名。")
     _calendar_notice(campaign)
+    if waiting := db.session.scalar(select(func.count(CampaignMember.id)).where(
+            CampaignMember.campaign_id == campaign.id, CampaignMember.note == WAITING_NOTE)):
+        click.echo(f"其中 {waiting} 名党员信息待补充（失联或停止党籍），暂不发送确认卡；"
+                   "采集员记录联系情况后计为已处理，补齐后自动发卡。")
     if held := held_count(org):
         click.echo(f"另有 {held} 名党员待修正，暂不发送确认卡；改正后自动加入本次工作。")
 

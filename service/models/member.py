@@ -53,6 +53,11 @@ class Member(db.Model):
     held: Mapped[bool] = mapped_column(default=False, index=True)
     # [{"rule", "field", "message"}], numbers masked; None when not held
     held_problems: Mapped[list[dict[str, str]] | None] = mapped_column(JSON(none_as_null=True))
+    # 待补充: a lost or suspended member collected with what is known. The items still to be
+    # supplied (keys of service.records.supplement.ITEMS); None when nothing is missing. Such a
+    # member is enrolled in campaigns but sent no card until the gaps are filled.
+    to_supplement: Mapped[bool] = mapped_column(default=False, index=True)
+    missing_items: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     # Bumped on every UPDATE; SQLAlchemy refuses a write based on a stale read (optimistic lock).
     revision: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[created_at]

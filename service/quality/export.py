@@ -38,7 +38,8 @@ def summary_dict(s: OrgSummary) -> dict[str, Any]:
             "members": s.members, "full_members": s.full_members,
             "probationary": s.probationary, "completeness": s.completeness,
             "filled_items": s.filled_items, "required_items": s.required_items,
-            "errors": s.errors, "warnings": s.warnings, "held": s.held}
+            "errors": s.errors, "warnings": s.warnings, "held": s.held,
+            "to_supplement": s.to_supplement}
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:

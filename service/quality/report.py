@@ -58,6 +58,7 @@ class OrgSummary:
     errors: int = 0
     warnings: int = 0
     held: int = 0  # members held for correction (待修正) since their import
+    to_supplement: int = 0  # lost or suspended members collected with what is known (待补充)
 
     @property
     def completeness(self) -> float | None:
@@ -111,6 +112,9 @@ def build_report(scope: Org | None, today: date, *, batch_size: int = BATCH_SIZE
         problem = rules.not_in_branch_problem(org.org_type)
         problems += [problem] if problem else []
         problems += [twins[member.id]] if member.id in twins else []
+        if member.to_supplement:
+            summaries[org.id].to_supplement += 1
+            problems.append(rules.to_supplement_problem(member.missing_items))
         if member.held:
             summaries[org.id].held += 1
             problems += rules.held_problems(member.held_problems or [], problems)
@@ -160,7 +164,7 @@ def _sum(orgs: list[OrgSummary]) -> OrgSummary:
     total = OrgSummary(None, "合计")
     for s in orgs:
         for name in ("members", "full_members", "probationary", "filled_items",
-                     "required_items", "errors", "warnings", "held"):
+                     "required_items", "errors", "warnings", "held", "to_supplement"):
             setattr(total, name, getattr(total, name) + getattr(s, name))
     return total
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from service.records import supplement
 from service.records.codes import BRANCH_ORG_TYPES, ORG_TYPES
 from service.records.fields import FULL_MEMBER
 from service.records.party_dates import NO_PROBATION
@@ -32,9 +33,11 @@ ID_BIRTH = "身份证号码与出生日期不符"
 ID_INVALID = "身份证号码不符合编码规则"
 NOT_IN_BRANCH = "党员未编入党支部"
 HELD = "导入待修正"  # ours too: kept on import with these problems, no card until fixed
+# ours too: lost or suspended members collected with what is known, the rest still to come
+TO_SUPPLEMENT = "待补充"
 CATEGORIES = (MISSED, DUPLICATE, INACCURATE, IRREGULAR, INCOMPLETE, BRANCH_SMALL, BRANCH_LARGE,
               PROBATION_SHORT, NO_PROBATION_FULL, ID_SEX, ID_BIRTH, ID_INVALID, NOT_IN_BRANCH,
-              HELD)
+              HELD, TO_SUPPLEMENT)
 
 _CATEGORY_OF_RULE: dict[str, str] = {
     **dict.fromkeys(("ID_FORMAT", "ID_PROVINCE", "ID_BIRTH_INVALID", "ID_BIRTH_RANGE",
@@ -59,6 +62,7 @@ _CATEGORY_OF_RULE: dict[str, str] = {
     **dict.fromkeys(("BRANCH_GT_50_MEMBERS", "BRANCH_GT_100_MEMBERS"), BRANCH_LARGE),
     "MEMBER_NOT_IN_BRANCH": NOT_IN_BRANCH,
     "MEMBER_HELD": HELD,
+    **dict.fromkeys(("MEMBER_TO_SUPPLEMENT", "FIELD_TO_SUPPLEMENT"), TO_SUPPLEMENT),
 }
 
 LARGE_BRANCH = 50  # 《中国共产党支部工作条例（试行）》第四条: 一般不超过50人
@@ -139,6 +143,13 @@ def held_problems(stored: list[dict[str, str]], found: list[Problem]) -> list[Pr
             rule = p.get("rule") or "MEMBER_HELD"
             out.append(Problem("", rule, f"（导入时）{where}{p['message']}"))
     return out
+
+
+def to_supplement_problem(missing: list[str] | None) -> Problem:
+    """Report a member collected with what is known (待补充) and what is still missing."""
+    return Problem("", "MEMBER_TO_SUPPLEMENT",
+                   f"失联或停止党籍，已先采集已知信息，待补充：{supplement.describe(missing)}；"
+                   "补齐前不发确认卡，请采集员记录联系情况并尽快补齐", WARNING)
 
 
 def completeness_items(record: dict[str, Any]) -> tuple[int, int]:

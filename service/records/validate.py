@@ -7,7 +7,16 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from service.records import codes, divisions, fields, idcard, party_dates, phones, unitcode
+from service.records import (
+    codes,
+    divisions,
+    fields,
+    idcard,
+    party_dates,
+    phones,
+    supplement,
+    unitcode,
+)
 from service.records.fields import MEMBER_LABELS, ORG_LABELS, UNIT_LABELS
 from service.records.problems import ERROR, WARNING, Problem, Severity
 
@@ -41,7 +50,13 @@ def _missing(key: str, labels: dict[str, str], severity: Severity = ERROR, hint:
 def validate_member(record: dict[str, Any], today: date) -> list[Problem]:
     """Return every problem in a canonical member record (keys from fields.MEMBER_FIELDS)."""
     r: dict[str, Any] = {f.key: record.get(f.key) for f in fields.MEMBER_FIELDS}
-    out: list[Problem] = [_missing(k, MEMBER_LABELS) for k in MEMBER_REQUIRED if _blank(r[k])]
+    # A lost or suspended member is collected with what is known: the rest waits (待补充).
+    later = set(supplement.ITEMS) if supplement.may_supplement(r) else set()
+    out: list[Problem] = [_missing(k, MEMBER_LABELS) for k in MEMBER_REQUIRED
+                          if _blank(r[k]) and k not in later]
+    out += [Problem(k, "FIELD_TO_SUPPLEMENT", f"缺少{MEMBER_LABELS[k]}：失联或停止党籍的党员"
+                    "可先采集已知信息，标为待补充，日后补齐", WARNING)
+            for k in MEMBER_REQUIRED if _blank(r[k]) and k in later]
     out += [_missing(k, MEMBER_LABELS, WARNING) for k in MEMBER_WANTED if _blank(r[k])]
     # A value of the wrong type is reported once and then treated as absent by later checks.
     for key, value in r.items():

@@ -30,6 +30,7 @@ from service.roster.orgs import in_subtree
 
 MAX_SEED = 64
 MAX_REASON = 2000
+NOT_STARTED = "未开始"
 
 
 def new_seed() -> str:
@@ -203,6 +204,19 @@ class Summary:
     records: int
     checked_records: int
     failed_records: int
+    verdicts: int = 0  # checklist items judged so far, over every record
+
+    @property
+    def started(self) -> bool:
+        """Whether any record has been checked yet: before that there is no score to show."""
+        return self.verdicts > 0
+
+    @property
+    def status(self) -> str:
+        """未开始 / 检查中 / 已检查完 (closing is the run's, see ``SamplingRun.closed_at``)."""
+        if not self.started:
+            return NOT_STARTED
+        return "检查中" if self.checked_records < self.records else "已检查完"
 
     @property
     def full_points(self) -> int:
@@ -225,11 +239,16 @@ class Summary:
 
     @property
     def grade(self) -> str:
-        return scoresheet.grade(self.score)
+        """The band of the score; 未开始 while nothing is checked (an unchecked sheet would
+        otherwise read as full marks)."""
+        return scoresheet.grade(self.score) if self.started else NOT_STARTED
 
     @property
     def explanation(self) -> str:
         """How the total was reached, for the sheet's 合计 line."""
+        if not self.started:
+            return (f"尚未检查任何记录（共 {self.records} 条），暂无得分；逐条检查后按评分表"
+                    "计分并定档次")
         left_out = self.full_points - self.points
         return (f"评分表满分{self.full_points}分，其中申请入党人信息（第17–20项）{left_out}分本系统"
                 f"不适用；适用各项满分{self.points}分，得{self.earned}分，按百分制折算："
@@ -240,9 +259,10 @@ class Summary:
 def summarise(run: SamplingRun) -> Summary:
     """Sum every check of the run into the 评分表: all 20 items, 17-20 as 不适用."""
     rows = {i.no: ItemScore(i) for i in scoresheet.ITEMS}
-    checked = failed = 0
+    checked = failed = judged = 0
     for item in run.items:
         verdicts = {c.item_no: c for c in item.checks}
+        judged += len(verdicts)
         if all(i.no in verdicts for i in items_for(item)):
             checked += 1
         if any(c.result == FAIL for c in verdicts.values()):
@@ -254,7 +274,16 @@ def summarise(run: SamplingRun) -> Summary:
                 row.failed_records += 1
                 if c.reason:
                     row.reasons.append(c.reason)
-    return Summary(list(rows.values()), len(run.items), checked, failed)
+    return Summary(list(rows.values()), len(run.items), checked, failed, judged)
+
+
+def runs_started(run_ids: list[int]) -> set[int]:
+    """Return which of these runs have at least one verdict recorded."""
+    if not run_ids:
+        return set()
+    return set(db.session.scalars(
+        select(SamplingItem.run_id).join(SamplingCheck, SamplingCheck.item_id == SamplingItem.id)
+        .where(SamplingItem.run_id.in_(run_ids)).distinct()))
 
 
 def count_runs(scope: Org) -> int:

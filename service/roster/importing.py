@@ -17,13 +17,14 @@ from sqlalchemy import insert, select
 from service.crypto import blind_index, blind_indexes
 from service.extensions import db
 from service.models import Member, MemberVersion, Org
+from service.records import supplement
 from service.records.codes import BRANCH_ORG_TYPES
 from service.records.idcard import mask_id
 from service.records.member_sheet import MemberRow
 from service.records.problems import WARNING
 from service.records.text import strip_all_spaces
 from service.records.xlsx_read import CellProblem, SheetHeader
-from service.roster import held, history
+from service.roster import held, history, without_id
 from service.roster.members import COLUMN_KEYS, bulk_row, update_member
 
 CHUNK = 1000
@@ -43,6 +44,7 @@ class ImportResult:
     warnings: int = 0
     held: int = 0  # rows kept as 待修正 (new or already held members)
     released: int = 0  # held members this import made valid
+    to_supplement: int = 0  # lost or suspended members written with items missing (待补充)
     problems: list[CellProblem] = field(default_factory=list)
     written: bool = False
 
@@ -54,17 +56,20 @@ class ImportResult:
             text += f"，{self.held} 人暂存为待修正（不发确认卡）"
         if self.released:
             text += f"，{self.released} 人已改正、解除待修正"
+        if self.to_supplement:
+            text += f"，{self.to_supplement} 人信息待补充（失联或停止党籍，补齐前不发确认卡）"
         return text
 
 
 @dataclass
 class Pending:
-    """A valid row waiting to be written: its sheet row, record, branch and ID blind index."""
+    """A valid row waiting to be written: its sheet row, record, branch and ID blind index
+    (None for a lost or suspended member collected without a number)."""
 
     row: int
     record: dict[str, Any]
     org_id: int
-    bidx: str
+    bidx: str | None
     held: list[held.StoredProblem] | None = None  # what is wrong, for a row kept as 待修正
     member_id: int | None = None  # a held member found by name (its number was mistyped)
 
@@ -81,6 +86,7 @@ def check_members(rows: Iterable[MemberRow], header: SheetHeader, result: Import
     and with ``hold`` also the rows that say who and where but break content rules."""
     orgs = _org_names()
     seen: dict[str, tuple[int, int]] = {}  # bidx -> (row, org_id)
+    unnumbered: dict[without_id.Key, int] = {}  # branch, name, birth -> row
     pending: list[Pending] = []
     for n, row in enumerate(rows, start=1):
         if progress is not None and n % 100 == 0:
@@ -110,9 +116,17 @@ def check_members(rows: Iterable[MemberRow], header: SheetHeader, result: Import
                 "DUPLICATE_IN_FILE"))
         elif bidx is not None and org is not None:
             seen[bidx] = (row.row, org[0])
+        elif org is not None and row.ok:
+            key = without_id.person_key(org[0], rec)
+            if key in unnumbered:
+                problems.append(header.problem(
+                    row.row, "name", f"与第{unnumbered[key]}行同一党支部、同名且出生日期相同，"
+                    "均未填公民身份证号，属同一人重复填写", "DUPLICATE_IN_FILE"))
+            unnumbered.setdefault(key, row.row)
         result.problems += problems
         result.warnings += sum(not p.is_error for p in problems)
-        if row.ok and org is not None and bidx is not None:
+        if row.ok and org is not None:
+            # without an error a row lacks a number only where the member may wait for it
             pending.append(Pending(row.row, rec, org[0], bidx))
         elif hold and org is not None and bidx is not None and \
                 not any(held.refuses(p, header) for p in problems):
@@ -122,6 +136,7 @@ def check_members(rows: Iterable[MemberRow], header: SheetHeader, result: Import
             result.error_rows += 1
     pending = _check_roster(pending, header, result)
     result.held = sum(p.held is not None for p in pending)
+    result.to_supplement = sum(bool(supplement.missing_items(p.record)) for p in pending)
     if progress is not None:
         progress(result.rows % 100)
     return pending
@@ -134,13 +149,30 @@ def _check_roster(pending: list[Pending], header: SheetHeader, result: ImportRes
     typos = held.mistyped_numbers()
     for chunk in _chunks(pending):
         variants = _variants(chunk)
+        unnumbered = without_id.known(
+            [without_id.person_key(p.org_id, p.record) for p in chunk if p.bidx is None],
+            numbered=True)
+        filled = without_id.known(
+            [without_id.person_key(p.org_id, p.record) for p in chunk if p.bidx is not None],
+            numbered=False)
         found = {variants[bidx]: (name, is_held) for bidx, name, is_held in db.session.execute(
             select(Member.id_number_bidx, Org.name, Member.held).join(Org, Member.org_id == Org.id)
             .where(Member.id_number_bidx.in_(list(variants))))}
         for p in chunk:
-            other, is_held = found.get(p.bidx, (None, False))
+            other, is_held = found.get(p.bidx or "", (None, False))
             if other is None:
                 p.member_id = held.take_mistyped(typos, p.org_id, p.record)
+            if p.member_id is None and other is None:
+                same = (unnumbered if p.bidx is None else filled).get(
+                    without_id.person_key(p.org_id, p.record), [])
+                if len(same) > 1:
+                    result.problems.append(header.problem(
+                        p.row, "name", f"本党支部有{len(same)}名同名且出生日期相同的党员，"
+                        "本行未填公民身份证号，无法确定是哪一位：请填写公民身份证号",
+                        "AMBIGUOUS_WITHOUT_ID"))
+                    result.error_rows += 1
+                    continue
+                p.member_id = same[0] if same else None
             if other is not None and other != p.record["branch"]:
                 result.problems.append(header.problem(
                     p.row, "branch", f"该党员（{mask_id(p.record['id_number'])}）已在“{other}”"
@@ -175,11 +207,14 @@ def write_members(pending: list[Pending], filename: str, result: ImportResult,
             Member.id.in_([p.member_id for p in chunk if p.member_id])))}
         new = [p for p in chunk if p.bidx not in existing and p.member_id not in by_id]
         for p in chunk:
-            member = existing.get(p.bidx) or by_id.get(p.member_id or 0)
+            member = existing.get(p.bidx or "") or by_id.get(p.member_id or 0)
             if member is None:
                 continue
             released = held.apply(member, p.held)  # before the update: one write, one revision
-            if update_member(member, p.record, None, actor=ACTOR, source=SOURCE, basis=basis):
+            # A row without a number keeps the number the roster already has.
+            record = p.record if p.bidx is not None else \
+                {k: v for k, v in p.record.items() if k != "id_number"}
+            if update_member(member, record, None, actor=ACTOR, source=SOURCE, basis=basis):
                 if on_updated is not None:
                     on_updated(member.id)
                 result.updated += 1
@@ -223,7 +258,7 @@ def _create(new: list[Pending], basis: str) -> list[int]:
 def _variants(chunk: list[Pending]) -> dict[str, str]:
     """Map every index a stored row may hold for these people to the one this import uses
     (while the data key is rotated a member may still carry the old key's index)."""
-    return {alt: p.bidx for p in chunk
+    return {alt: p.bidx for p in chunk if p.bidx is not None
             for alt in blind_indexes(p.record["id_number"], "id_number")}
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from service.crypto import blind_index, blind_indexes
 from service.extensions import db
 from service.models import Member, MemberVersion, Org
+from service.records import supplement
 from service.records.fields import MEMBER_FIELDS
 from service.roster import history
 
@@ -37,6 +38,7 @@ def create_member(
     member = Member(org=org, **{k: record.get(k) for k in COLUMN_KEYS})
     member.is_lost = bool(record.get("is_lost"))
     member.is_floating = bool(record.get("is_floating"))
+    mark_missing(member)
     db.session.add(member)
     db.session.flush()
     after = member_record(member)
@@ -55,6 +57,7 @@ def update_member(
             setattr(member, key, record[key])
     if org is not None and org.id != member.org_id:
         member.org = org
+    mark_missing(member)
     changes = history.diff(before, {**before, **member_record(member)})
     if not changes:
         return None
@@ -85,5 +88,22 @@ def bulk_row(record: dict[str, Any], org_id: int) -> dict[str, Any]:
         revision=1,
         held=False,  # every row of a bulk insert names the same columns
         held_problems=None,
+        **_missing_columns(record),
     )
     return row
+
+
+def _missing_columns(record: dict[str, Any]) -> dict[str, Any]:
+    missing = supplement.missing_items(record)
+    return {"to_supplement": bool(missing), "missing_items": missing or None}
+
+
+def mark_missing(member: Member) -> bool:
+    """Mark the member 待补充 with the items still missing, or clear the mark; return whether
+    the record has just become complete (the gaps were filled)."""
+    was = member.to_supplement
+    cols = _missing_columns({k: getattr(member, k) for k in COLUMN_KEYS})
+    if member.missing_items != cols["missing_items"]:
+        member.missing_items = cols["missing_items"]
+    member.to_supplement = cols["to_supplement"]
+    return bool(was) and not member.to_supplement
