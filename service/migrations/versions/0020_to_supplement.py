@@ -2,7 +2,7 @@
 the items still missing)
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0019
 """
 import sqlalchemy as sa
 from alembic import op
@@ -10,7 +10,7 @@ from alembic import op
 # revision identifiers, used by Alembic.
 revision = "0020"
 # 0017-0019 may be added on other branches; this one follows them once merged.
-down_revision = "0016"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
