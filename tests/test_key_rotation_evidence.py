@@ -169,7 +169,8 @@ def test_a_forged_entry_is_still_named_after_rotation(make_app: Callable[..., Fl
     # Every valid seal moved; the forged one is left broken and named, with the head's.
     assert result.exit_code == 1 and DONE not in result.output
     assert "凭证链签名（evidence_entries）：1 条签名新旧密钥都不符" in result.output
-    assert f"（id {forged}）" in result.output and "链头签名（evidence_head）：1 条" in result.output
+    assert f"（id {forged}）" in result.output
+    assert "链头签名（evidence_head）：1 条" in result.output
     with make_app(DATA_KEY=KEY_B).app_context():
         after = verify_chain()
         assert not after.ok and after.bad_entry == forged
@@ -188,7 +189,8 @@ def test_an_altered_file_is_left_and_reported(make_app: Callable[..., Flask]) ->
     assert result.exit_code == 1 and DONE not in result.output
     assert "用旧密钥打不开或内容已变" in result.output
     with make_app(DATA_KEY=KEY_B, DATA_KEY_OLD=KEY_A).app_context():
-        assert storage.store(storage.EVIDENCE).get(key) is not None  # kept where it was, for the inspection
+        # kept where it was, for the inspection
+        assert storage.store(storage.EVIDENCE).get(key) is not None
         report = verify_chain()
         assert not report.ok and "改动" in (report.problem or "")
         assert blobs.read(sha256_hex(SMS_RAW.encode())) == data["files"][
