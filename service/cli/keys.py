@@ -80,4 +80,3 @@ def _pass(size: int, *, write: bool) -> tuple[int, int]:
         click.echo(f"  {step.label}：共 {seen} 行，{done} {found} 行")
         stale, unreadable = stale + found, unreadable + len(bad)
     return stale, unreadable
-

@@ -17,6 +17,9 @@ from service import storage
 from service.evidence.canonical import sha256_hex
 from service.sealing import Unsealable, sealer
 
+MOVED = "moved"  # rekey: the blob was under the old key (moved to the new one when writing)
+UNREADABLE = "unreadable"  # rekey: the old copy does not open, or its content changed
+
 
 class Altered(Exception):
     """A stored blob no longer opens with its key: one of its bytes was changed."""
@@ -25,10 +28,6 @@ class Altered(Exception):
 def evidence_dir() -> Path:
     """Return the configured evidence folder (app.config["EVIDENCE_DIR"]) of the local store."""
     return Path(current_app.config["EVIDENCE_DIR"])
-
-
-MOVED = "moved"  # rekey: the blob was under the old key (moved to the new one when writing)
-UNREADABLE = "unreadable"  # rekey: the old copy does not open, or its content changed
 
 
 def relative_path(sha256: str) -> str:
