@@ -34,7 +34,8 @@ LABELS = {
     "members": "党员", "orgs": "党组织", "cards": "确认卡", "correction_requests": "更正申请",
     "inbox_messages": "收到的消息", "wechat_tokens": "微信访问令牌",
     "member_versions": "党员信息变更记录", "outbox_messages": "验证码短信", "otp_codes": "验证码",
-    "evidence_entries": "凭证链签名", "evidence_head": "链头签名",
+    "contact_records": "代为确认联系记录", "evidence_entries": "凭证链签名",
+    "evidence_head": "链头签名",
     "evidence_blobs": "凭证附件和原始报文", "import_files": "导入文件和错误报告",
 }
 _UNREADABLE = (InvalidTag, ValueError)
