@@ -16,7 +16,9 @@ from service.extensions import db
 from service.models import AuditLog, InboxMessage, Member
 from service.models.inbox import QUEUED, RESOLVED
 from service.models.outbox import NOTICE
-from testkit.admin import World, make_world, post, sign_in
+from service.roster.orgs import is_top_committee
+from testkit.admin import World, make_user, make_world, post, sign_in
+from testkit.factories import make_org
 from testkit.inbound import evidence, inbox_rows, outbox_rows, post_sms, wechat_config
 from testkit.workflow import cm_of
 
@@ -197,3 +199,47 @@ def test_dashboard_counts_the_queue(app: Flask) -> None:
     assert "待处理的党员回复：1 条" in mine
     everything = as_(app, w, "org_department").get("/admin/").get_data(as_text=True)
     assert "待处理的党员回复：2 条" in everything
+
+
+def _sees(app: Flask, user_id: int, row_id: int) -> bool:
+    client = app.test_client()
+    sign_in(client, user_id)
+    return client.get(f"/admin/inbox/{row_id}").status_code == 200
+
+
+def test_replies_from_nobody_reach_the_committees_under_a_county_committee(app: Flask) -> None:
+    county = make_org(name="中共测试县委员会")  # a 党委 over 党委: no 基层党委 itself
+    first, second = (make_org(county, name=f"中共测试{n}镇委员会", org_type="611")
+                     for n in ("一", "二"))
+    general = make_org(first, name="中共测试一镇机关总支部委员会", org_type="621")
+    branch = make_org(general, name="中共测试一镇机关第一支部委员会")
+    users = {key: make_user(role, org).id for key, role, org in (
+        ("first", "committee_admin", first), ("second", "committee_admin", second),
+        ("county", "committee_admin", county), ("general", "committee_admin", general),
+        ("branch", "branch_admin", branch), ("orgdept", "org_department", county))}
+    db.session.commit()
+    assert [is_top_committee(o) for o in (county, first, second, general, branch)] == [
+        False, True, True, False, False]
+    nobody = sms(app, STRANGER, "1")
+    assert nobody.org_id is None
+    seen = {key: _sees(app, user_id, nobody.id) for key, user_id in users.items()}
+    assert seen == {"first": True, "second": True, "county": False, "general": False,
+                    "branch": False, "orgdept": True}
+    client = app.test_client()
+    sign_in(client, users["second"])
+    done = post(client, f"/admin/inbox/{nobody.id}/resolve", {"note": "已核实，非本委党员"})
+    assert done.status_code == 302 and inbox_rows()[-1].status == RESOLVED
+
+
+def test_replies_from_nobody_reach_a_committee_at_the_top(app: Flask) -> None:
+    committee = make_org(name="中共测试街道工作委员会", org_type="911")
+    general = make_org(committee, name="中共测试街道机关总支部委员会", org_type="621")
+    other_top = make_org(name="中共测试村党支部委员会", org_type="631")  # a branch on its own
+    users = {key: make_user(role, org).id for key, role, org in (
+        ("committee", "committee_admin", committee), ("general", "committee_admin", general),
+        ("other", "branch_admin", other_top))}
+    db.session.commit()
+    assert [is_top_committee(o) for o in (committee, general, other_top)] == [True, False, False]
+    nobody = sms(app, STRANGER, "是")
+    assert {key: _sees(app, user_id, nobody.id) for key, user_id in users.items()} == {
+        "committee": True, "general": False, "other": False}

@@ -51,6 +51,7 @@ def test_store_contract(any_app: Flask) -> None:
     assert store.older_than("", now_utc() + timedelta(minutes=5)) == ["7/a.bin", "8/b.bin"]
     assert store.older_than("8/", now_utc() + timedelta(minutes=5)) == ["8/b.bin"]
     assert store.older_than("", now_utc() - timedelta(hours=1)) == []
+    assert store.keys("") == ["7/a.bin", "8/b.bin"] and store.keys("8/") == ["8/b.bin"]
     store.delete("7/a.bin")
     store.delete("7/a.bin")  # deleting what is gone is fine
     assert store.get("7/a.bin") is None and not store.exists("7/a.bin")

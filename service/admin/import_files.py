@@ -16,7 +16,7 @@ from sqlalchemy import select
 from service import storage
 from service.extensions import db
 from service.models import ImportJob
-from service.sealing import sealer
+from service.sealing import Unsealable, sealer
 
 UPLOAD = "upload.xlsx"
 REPORT = "errors.xlsx"
@@ -38,6 +38,36 @@ def get(job_id: int, name: str) -> bytes | None:
     key = _key(job_id, name)
     sealed = storage.store(storage.IMPORTS).get(key)
     return None if sealed is None else sealer().open(sealed, f"imports/{key}")
+
+
+def stored_jobs(after: int, limit: int) -> list[int]:
+    """Return the ids (above ``after``, in order, at most ``limit``) of jobs with stored files."""
+    found = {int(key.split("/", 1)[0]) for key in storage.store(storage.IMPORTS).keys("")
+             if key.split("/", 1)[0].isdigit()}
+    return sorted(i for i in found if i > after)[:limit]
+
+
+def rekey(job_id: int, *, write: bool) -> tuple[int, int]:
+    """Re-seal a job's files still under the old data key (in place, with ``write``).
+
+    Return how many were under the old key and how many neither key opens.
+    """
+    store = storage.store(storage.IMPORTS)
+    stale = unreadable = 0
+    for key in store.keys(f"{job_id}/"):
+        sealed = store.get(key)
+        if sealed is None:
+            continue  # removed meanwhile (the job ended)
+        try:
+            _, resealed = sealer().reseal(sealed, f"imports/{key}")
+        except Unsealable:
+            unreadable += 1
+            continue
+        if resealed is not None:
+            stale += 1
+            if write:  # the same key: the store replaces it whole
+                store.put(key, resealed)
+    return stale, unreadable
 
 
 def delete(job_id: int, name: str) -> None:

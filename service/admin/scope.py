@@ -30,6 +30,7 @@ from service.models import (
     Org,
 )
 from service.models.admin_user import BRANCH_ADMIN, COLLECTOR, COMMITTEE_ADMIN, ORG_DEPARTMENT
+from service.roster.orgs import is_top_committee
 
 _FIELD_STAFF = frozenset({COMMITTEE_ADMIN, BRANCH_ADMIN, COLLECTOR})
 _MANAGERS = frozenset({COMMITTEE_ADMIN, BRANCH_ADMIN})
@@ -120,11 +121,11 @@ def inbox_query(user: AdminUser) -> Select[Any]:
     """``select(InboxMessage)`` of inbox rows of the user's orgs.
 
     A reply no member's phone matches has no org; it goes to the admins of the top-level
-    committees (and the organisation department sees it), because somebody who may act must
-    see it: the organisation department only reads.
+    基层党委 (``is_top_committee``: also those under a county's 党委) and the organisation
+    department sees it, because somebody who may act must see it: the department only reads.
     """
     condition = in_scope(InboxMessage.org_id, user)
-    if user.role == COMMITTEE_ADMIN and user.org.parent_id is None:
+    if user.role == COMMITTEE_ADMIN and is_top_committee(user.org):
         condition = or_(condition, InboxMessage.org_id.is_(None))
     return select(InboxMessage).where(condition)
 

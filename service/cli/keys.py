@@ -45,7 +45,7 @@ def rotate_data(size: int, check: bool) -> None:
     stale, unreadable = _pass(size, write=False)
     if unreadable:
         raise click.ClickException(
-            f"共 {unreadable} 行数据用新旧两个密钥都无法解密（见上），请核查后再删除旧密钥")
+            f"共 {unreadable} 项数据用新旧两个密钥都无法解密或校验（见上），请核查后再删除旧密钥")
     if stale:
         raise click.ClickException(
             f"仍有 {stale} 行数据使用旧密钥。" + ("请运行 flask keys rotate-data。" if check else
@@ -74,8 +74,8 @@ def _pass(size: int, *, write: bool) -> tuple[int, int]:
             if write and total > size:
                 click.echo(f"  {step.label}：已检查 {seen}/{total} 行，重新加密 {found} 行")
         if bad:
-            shown = "、".join(str(i) for i in bad[:20]) + ("…" if len(bad) > 20 else "")
-            click.echo(f"  {step.label}：{len(bad)} 行无法解密（id {shown}）", err=True)
+            shown = "、".join(step.show(i) for i in bad[:20]) + ("…" if len(bad) > 20 else "")
+            click.echo(f"  {step.label}：{len(bad)} {step.problem}（id {shown}）", err=True)
         done = "本次重新加密" if write else "仍用旧密钥"
         click.echo(f"  {step.label}：共 {seen} 行，{done} {found} 行")
         stale, unreadable = stale + found, unreadable + len(bad)

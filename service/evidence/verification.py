@@ -84,7 +84,7 @@ def verify_chain(batch: int = 1000, anchors: Iterable[Anchor] = ()) -> Report:
         return Report(count, count, prev_hash, bad,
                       f"{bad}：链头记录为第 {head_seq} 条，与账本末尾不符"
                       "（末尾凭证可能被删除或篡改）")
-    if head and not seal.matches(head.seal, seal.head_seal(head.seq, head.entry_hash)):
+    if head and not seal.head_ok(head.seal, head.seq, head.entry_hash):
         bad = evidence_id(count)
         return Report(count, count, prev_hash, bad,
                       f"{bad}：链头的链密钥签名不符（链头被改写，末尾凭证可能被删除）")
@@ -109,7 +109,7 @@ def _check(entry: EvidenceEntry, expected: int, prev_hash: str) -> str | None:
             return f"字段 {column} 与已签名内容不符（被修改）"
     if not isinstance(entry.recorded_at, datetime) or iso_z(entry.recorded_at) != body.get("at"):
         return "字段 recorded_at 与已签名内容不符（被修改）"
-    if not seal.matches(entry.seal, seal.entry_seal(entry.entry_hash)):
+    if not seal.entry_ok(entry.seal, entry.entry_hash):
         return "链密钥签名缺失或不符（凭证不是本系统写入的，或哈希被重新计算过）"
     for digest in [a["sha256"] for a in body.get("attachments", [])] + [body.get("payload_sha256")]:
         if digest is None:

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, select
 from service.errors import NotFound
 from service.extensions import db
 from service.models import Org, Unit
+from service.records.codes import COMMITTEE_ORG_TYPES
 
 
 def create_org(
@@ -46,3 +47,18 @@ def ancestors(org: Org) -> list[Org]:
     ids = [int(p) for p in org.path.strip("/").split("/")[:-1] if p]
     by_id = {o.id: o for o in db.session.scalars(select(Org).where(Org.id.in_(ids)))}
     return [by_id[i] for i in ids if i in by_id]
+
+
+def is_top_committee(org: Org) -> bool:
+    """Tell whether ``org`` is a top-level 基层党委 (组织类别 611 or 911).
+
+    That is one at the top of the tree with no 党委 below it, or one directly under the top
+    org when that is a 党委 over committees (a county's) or not a 党委 at all. Replies that no
+    member's phone matches go to these committees' admins: someone there may act on them.
+    """
+    if org.org_type not in COMMITTEE_ORG_TYPES:
+        return False
+    if org.parent_id is not None:  # the parent is then no 基层党委: this committee is below it
+        return org.path.count("/") == 3  # "/top/org/": directly under the top
+    return db.session.scalar(select(Org.id).where(
+        in_subtree(org), Org.id != org.id, Org.org_type.in_(COMMITTEE_ORG_TYPES)).limit(1)) is None

@@ -39,6 +39,9 @@ class Store(Protocol):
     def older_than(self, prefix: str, cutoff: datetime) -> list[str]:
         """Return the keys under ``prefix`` last written before ``cutoff`` (naive UTC)."""
 
+    def keys(self, prefix: str) -> list[str]:
+        """Return every key under ``prefix``, sorted."""
+
 
 def store(area: str) -> Store:
     """Return the current app's store for ``area`` (EVIDENCE or IMPORTS), built once."""

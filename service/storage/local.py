@@ -58,3 +58,11 @@ class LocalStore:
                     and path.stat().st_mtime < limit:
                 found.append(path.relative_to(self.root).as_posix())
         return sorted(found)
+
+    def keys(self, prefix: str) -> list[str]:
+        start = self.root / prefix if prefix else self.root
+        if not start.exists():
+            return []
+        return sorted(path.relative_to(self.root).as_posix()
+                      for path in (start.rglob("*") if start.is_dir() else [start])
+                      if path.is_file() and not path.name.startswith(".tmp-"))

@@ -80,6 +80,12 @@ class S3Store:
                     found.append(obj["Key"][len(self.prefix):])
         return sorted(found)
 
+    def keys(self, prefix: str) -> list[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix + prefix)
+        return sorted(obj["Key"][len(self.prefix):] for page in pages
+                      for obj in page.get("Contents", []))
+
 
 def _missing(exc: ClientError) -> bool:
     code = str(exc.response.get("Error", {}).get("Code", ""))

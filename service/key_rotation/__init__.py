@@ -1,4 +1,5 @@
-"""Data-key rotation: re-encrypt every sealed value and recompute every blind index, in batches.
+"""Data-key rotation: re-encrypt every sealed value and recompute every blind index, in batches;
+then re-seal the evidence chain and the sealed files (service.key_rotation.files).
 
 Runs with FLASK_DATA_KEY = the new key and FLASK_DATA_KEY_OLD = the old one, once every
 process has been restarted with both (they then read under either key and write under the
@@ -33,6 +34,9 @@ LABELS = {
     "members": "党员", "orgs": "党组织", "cards": "确认卡", "correction_requests": "更正申请",
     "inbox_messages": "收到的消息", "wechat_tokens": "微信访问令牌",
     "member_versions": "党员信息变更记录", "outbox_messages": "验证码短信", "otp_codes": "验证码",
+    "contact_records": "代为确认联系记录", "evidence_entries": "凭证链签名",
+    "evidence_head": "链头签名",
+    "evidence_blobs": "凭证附件和原始报文", "import_files": "导入文件和错误报告",
 }
 _UNREADABLE = (InvalidTag, ValueError)
 _MOBILE_PURPOSE = Member.__table__.c.mobile.type.purpose
@@ -50,11 +54,16 @@ class Batch:
 
 @dataclass(frozen=True)
 class Step:
-    """One table's part of the rotation: ``run(after_id, size, write)`` and its row count."""
+    """One table's part of the rotation: ``run(after_id, size, write)`` and its row count.
+
+    ``problem`` says what is wrong with an unreadable row and ``show`` prints its id.
+    """
 
     table: str
     run: Callable[[int, int, bool], Batch]
     total: Callable[[], int]
+    problem: str = "行无法解密"
+    show: Callable[[int], str] = str
 
     @property
     def label(self) -> str:
@@ -70,13 +79,16 @@ class RotationConflict(RuntimeError):
 
 
 def steps() -> list[Step]:
-    """Return every step: each table with encrypted columns, then the values sealed in JSON."""
+    """Return every step: each table with encrypted columns, the values sealed in JSON, then
+    the evidence seals and the sealed files."""
+    from service.key_rotation import files
+
     sealed = [_sealed_step(t) for t in db.metadata.sorted_tables
               if any(isinstance(c.type, EncryptedColumn) for c in t.columns)]
     return [*sealed, Step("member_versions", _versions, _count(MemberVersion.__table__)),
             Step("outbox_messages", _otp_messages,
                  _count(OutboxMessage.__table__, OutboxMessage.kind == OTP)),
-            Step("otp_codes", _otp_phones, _count(OtpCode.__table__))]
+            Step("otp_codes", _otp_phones, _count(OtpCode.__table__)), *files.steps()]
 
 
 def _count(table: sa.Table, *where: Any) -> Callable[[], int]:
