@@ -44,8 +44,8 @@ def import_members(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Pa
     with refuse_bad_sheet():
         sheet = read_members(file, today_local())
     result = importing.ImportResult()
-    with click.progressbar(length=sheet.total, label="检查",
-                           file=sys.stderr) as bar:
+    with refuse_bad_sheet(), click.progressbar(length=sheet.total, label="检查",
+                                               file=sys.stderr) as bar:
         pending = importing.check_members(sheet.rows, sheet.header, result, bar.update,
                                           hold=hold_invalid)
     for ignored in sheet.header.ignored:
