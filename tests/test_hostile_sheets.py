@@ -190,3 +190,20 @@ def test_org_import_refuses_a_hostile_workbook(app: Flask, runner: Any, tmp_path
     path = hostile.repack(hostile.roster(tmp_path / "r.xlsx"), {hostile.SHEET: hostile.with_dtd})
     result = runner.invoke(args=["orgs", "import", str(path)])
     assert result.exit_code == 1 and "DTD 或实体声明" in result.output
+
+
+@pytest.mark.slow
+def test_the_821kb_file_that_unpacks_to_800mb_is_refused_in_seconds_with_little_memory(
+        app: Flask, runner: Any, tree: None, tmp_path: Path) -> None:
+    import tracemalloc
+
+    path = hostile.bomb(tmp_path / "bomb.xlsx", 800)  # the default limits
+    assert path.stat().st_size < 1024 * 1024
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        _refused(app, runner, path, "文件解压后有 800MB")
+        assert time.monotonic() - started < 5
+        assert tracemalloc.get_traced_memory()[1] < 50 * 1024 * 1024
+    finally:
+        tracemalloc.stop()
