@@ -211,6 +211,18 @@ class Config:
     IMPORT_REPORT_RETENTION_DAYS = 7
     # largest roster workbook the import page accepts (a 100k-member 附件4 is ~15MB).
     ADMIN_IMPORT_MAX_BYTES = 30 * 1024 * 1024
+    # checked from the zip directory and each sheet's <dimension> before any row is parsed, on
+    # the web and the CLI: a small file that unpacks to gigabytes, or claims millions of rows,
+    # is refused in seconds (a 100k-member 附件4 unpacks to ~150MB).
+    IMPORT_MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
+    IMPORT_MAX_ROWS = 200_000
+    IMPORT_MAX_COLUMNS = 200
+    # an import that would rename more existing members than this (matched by ID number) is
+    # refused unless confirmed (--accept-changes, the checkbox on the import page).
+    IMPORT_MAX_IDENTITY_CHANGES = 3
+    # a web import still "checking"/"writing" with no progress for this long was left by a
+    # process that died; it is marked failed.
+    IMPORT_STALE_MINUTES = 30
     # rows per page in the audit log viewer.
     ADMIN_AUDIT_PAGE_SIZE = 50
 

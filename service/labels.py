@@ -86,7 +86,7 @@ TARGET_TYPE_LABELS = {
 }
 AUDIT_DETAIL_LABELS = {
     "accounts": "账号数", "added": "新增天数", "files": "文件数", "committees": "基层党委数",
-    "held": "待修正人数",
+    "held": "待修正人数", "renamed": "改名人数", "accept_changes": "确认修改姓名",
     "total": "总数", "days": "天数", "replaced": "更新天数",
     "unchanged": "未变天数", "years": "年份", "source": "来源文件",
     "answer": "识别为", "at": "时间", "basis": "依据", "branches": "党组织数",

@@ -62,6 +62,9 @@ JOBS: tuple[Job, ...] = (
         {"minute": "10"}, "修改申请催办"),
     Job("import-report-retention", "service.admin.import_files:purge_reports",
         {"minute": "20"}, "删除过期的导入错误报告"),
+    # A web import whose process died stays "checking" until this marks it failed.
+    Job("stale-imports", "service.admin.import_jobs:fail_stale",
+        {"minute": "*/5"}, "标记中断的导入任务"),
 )
 JOBS_BY_ID = {job.id: job for job in JOBS}
 

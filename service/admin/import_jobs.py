@@ -7,12 +7,14 @@ import io
 import logging
 import threading
 import zipfile
+from collections import Counter
+from datetime import datetime, timedelta
 from functools import partial
 from typing import IO, Any
 
-from flask import Flask
+from flask import Flask, current_app
 from openpyxl.utils.exceptions import InvalidFileException
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from service import audit
 from service.admin import import_files
@@ -20,10 +22,20 @@ from service.campaign import member_import as importing
 from service.clock import now_utc, today_local
 from service.extensions import db
 from service.models import ImportJob, Org
-from service.models.import_job import CHECKING, DONE, FAILED, MEMBERS, ORGS, REFUSED, WRITING
+from service.models.import_job import (
+    CHECKING,
+    DONE,
+    FAILED,
+    MEMBERS,
+    ORGS,
+    QUEUED,
+    REFUSED,
+    WRITING,
+)
 from service.records.error_report import write_error_report
 from service.records.member_sheet import read_members
 from service.records.org_sheet import read_orgs
+from service.records.xlsx_guard import Limits
 from service.records.xlsx_read import CellProblem, SheetFormatError
 from service.roster import org_importing
 from service.roster.org_placement import plan_lines
@@ -51,13 +63,42 @@ def create_job(kind: str, filename: str, data: bytes, *, user_id: int, scope: Or
     return job
 
 
-def start(app: Flask, job_id: int) -> threading.Thread:
-    """Run the job in a background thread with its own app context; return the thread."""
-    thread = threading.Thread(target=run_job, args=(app, job_id), name=f"import-{job_id}",
-                              daemon=True)
+def start(app: Flask, job_id: int, *, accept_changes: bool = False) -> threading.Thread:
+    """Run the job in a background thread with its own app context; return the thread.
+
+    ``accept_changes`` lets the import rename more existing members than
+    IMPORT_MAX_IDENTITY_CHANGES (the uploader ticked the box; the upload's audit says so)."""
+    thread = threading.Thread(target=run_job, args=(app, job_id, accept_changes),
+                              name=f"import-{job_id}", daemon=True)
     app.extensions.setdefault("import_threads", {})[job_id] = thread
     thread.start()
     return thread
+
+
+STALE = ("导入已中断（处理它的服务进程已退出或重启），未写入任何数据；请重新上传该文件")
+RUNNING = (QUEUED, CHECKING, WRITING)
+
+
+def stale_jobs(app: Flask, now: datetime) -> list[int]:
+    """Return the ids of jobs still marked running with no progress for IMPORT_STALE_MINUTES
+    whose thread is not alive in this process: a process that died left them."""
+    cutoff = now - timedelta(minutes=float(app.config["IMPORT_STALE_MINUTES"]))
+    threads = app.extensions.get("import_threads", {})
+    ids = db.session.scalars(select(ImportJob.id).where(
+        ImportJob.status.in_(RUNNING), ImportJob.updated_at < cutoff))
+    return [i for i in ids if not (i in threads and threads[i].is_alive())]
+
+
+def fail_stale(now: datetime) -> Counter[str]:
+    """Mark the stale jobs failed with a Chinese message (no commit; also a scheduler job,
+    so a restart leaves no job "checking")."""
+    ids = stale_jobs(current_app._get_current_object(), now)  # type: ignore[attr-defined]
+    if ids:
+        db.session.execute(update(ImportJob).where(ImportJob.id.in_(ids), ImportJob.status.in_(
+            RUNNING)).values(status=FAILED, message=STALE, updated_at=now))
+        for job_id in ids:
+            import_files.delete(job_id, import_files.UPLOAD)  # it holds ID numbers
+    return Counter({"中断的导入已标为失败": len(ids)} if ids else {})
 
 
 class _Refused(Exception):
@@ -68,12 +109,12 @@ class _Refused(Exception):
         self.message = message
 
 
-def run_job(app: Flask, job_id: int) -> None:
+def run_job(app: Flask, job_id: int, accept_changes: bool = False) -> None:
     """Check and import one job; everything it writes commits at once, or not at all."""
     with app.app_context():
         try:
             # Once: a retry would write the error report and the progress again.
-            run_unit(partial(_run, job_id), attempts=1)
+            run_unit(partial(_run, job_id, accept_changes), attempts=1)
         except _Refused as refused:
             _progress(job_id, status=REFUSED, message=refused.message)
         except Exception:
@@ -106,7 +147,7 @@ class _Counter:
             _progress(self.job_id, done=self.done)
 
 
-def _run(job_id: int) -> None:
+def _run(job_id: int, accept_changes: bool) -> None:
     job = db.session.get(ImportJob, job_id)
     assert job is not None
     scope = db.session.get(Org, job.scope_org_id)
@@ -117,7 +158,7 @@ def _run(job_id: int) -> None:
     source = io.BytesIO(data)
     try:
         if job.kind == MEMBERS:
-            outcome = _members(job, scope, source)
+            outcome = _members(job, scope, source, accept_changes)
         elif job.kind == ORGS:
             outcome = _orgs(job, scope, source)
         else:
@@ -154,9 +195,9 @@ def _outcome(result: Any, job: ImportJob, blocked: bool) -> dict[str, Any]:
     return values
 
 
-def _members(job: ImportJob, scope: Org, source: IO[bytes]
+def _members(job: ImportJob, scope: Org, source: IO[bytes], accept_changes: bool
              ) -> tuple[list[CellProblem], dict[str, int], dict[str, Any]]:
-    sheet = read_members(source, today_local())
+    sheet = read_members(source, today_local(), Limits.from_config(current_app.config))
     _progress(job.id, status=CHECKING, total=sheet.total, done=0)
     result = importing.ImportResult()
     pending = importing.check_members(sheet.rows, sheet.header, result, _Counter(job.id, True),
@@ -172,6 +213,11 @@ def _members(job: ImportJob, scope: Org, source: IO[bytes]
                 f"（{scope.name}）内", "BRANCH_OUT_OF_SCOPE"))
             result.error_rows += 1
             result.held -= p.held is not None
+    refusal = importing.renames_refusal(
+        result, current_app.config["IMPORT_MAX_IDENTITY_CHANGES"],
+        "请勾选“确认修改已有党员的姓名”后重新上传")
+    if refusal and not accept_changes:
+        raise _Refused(refusal)
     values: dict[str, Any] = {"rows": result.rows}
     blocked = bool(result.error_rows) and not (job.skip_invalid or job.hold_invalid)
     if not blocked and kept:
@@ -184,7 +230,7 @@ def _members(job: ImportJob, scope: Org, source: IO[bytes]
 
 def _orgs(job: ImportJob, scope: Org, source: IO[bytes]
           ) -> tuple[list[CellProblem], dict[str, int], dict[str, Any]]:
-    sheet = read_orgs(source, today_local())
+    sheet = read_orgs(source, today_local(), Limits.from_config(current_app.config))
     _progress(job.id, status=CHECKING, total=len(sheet.orgs), done=0)
     result = org_importing.OrgImportResult()
     valid = org_importing.check_orgs(sheet, result, within=scope)

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from service.admin import import_jobs, scope
 from service.admin.auth import Requester, login_required, requester, signed_in_user
 from service.admin.downloads import XLSX, add_filters
+from service.clock import now_utc
 from service.errors import NotFound, ServiceError
 from service.extensions import db
 from service.models import ImportJob, Org
@@ -63,10 +64,19 @@ def job_dict(job: ImportJob) -> dict[str, Any]:
 def index() -> str:
     """Show the upload form and the recent imports in the user's scope."""
     user = signed_in_user(IMPORT)
+    _fail_stale()
     jobs = db.session.scalars(select(ImportJob).where(
         scope.in_scope(ImportJob.scope_org_id, user)).order_by(ImportJob.id.desc()).limit(RECENT))
     return render_template("admin/imports.html", jobs=list(jobs), kinds=KINDS,
-                           statuses=STATUSES, modes=MODES)
+                           statuses=STATUSES, modes=MODES,
+                           max_changes=current_app.config["IMPORT_MAX_IDENTITY_CHANGES"])
+
+
+def _fail_stale() -> None:
+    """Mark jobs a dead process left running as failed, before showing them."""
+    now = now_utc()
+    if import_jobs.stale_jobs(current_app._get_current_object(), now):  # type: ignore[attr-defined]
+        run_unit(partial(import_jobs.fail_stale, now))
 
 
 @bp.post("/imports")
@@ -78,6 +88,7 @@ def upload() -> Any:
     upload = request.files.get("file")
     mode = request.form.get("mode") or ("skip" if request.form.get("skip_invalid") == "1"
                                         else "all")
+    accept_changes = request.form.get("accept_changes") == "1"
     try:
         if kind not in KINDS:
             raise ServiceError("请选择导入的表格类型")
@@ -103,18 +114,20 @@ def upload() -> Any:
     # Once: the upload is written to disk under the new job's id.
     job_id = run_unit(partial(queue_import, kind, upload.filename, data, user_id=user.id,
                               scope_org=user.org, who=requester(),
-                              mode=mode), attempts=1)
-    import_jobs.start(current_app._get_current_object(), job_id)  # type: ignore[attr-defined]
+                              mode=mode, accept_changes=accept_changes), attempts=1)
+    import_jobs.start(current_app._get_current_object(), job_id,  # type: ignore[attr-defined]
+                      accept_changes=accept_changes)
     return redirect(url_for(".show", job_id=job_id))
 
 
 def queue_import(kind: str, filename: str, data: bytes, *, user_id: int, scope_org: Org,
-                 mode: str, who: Requester) -> int:
+                 mode: str, who: Requester, accept_changes: bool = False) -> int:
     """Queue an uploaded workbook as an import job, audited; return the job's id."""
     job = import_jobs.create_job(kind, filename, data, user_id=user_id, scope=scope_org,
                                  skip_invalid=mode == "skip", hold_invalid=mode == "hold")
+    extra = {"accept_changes": True} if accept_changes else {}
     who.audit("import.upload", target_type="import_job", target_id=job.id, kind=kind,
-              file=job.filename, bytes=len(data))
+              file=job.filename, bytes=len(data), **extra)
     return job.id
 
 
@@ -122,7 +135,9 @@ def queue_import(kind: str, filename: str, data: bytes, *, user_id: int, scope_o
 @login_required
 def show(job_id: int) -> str:
     """Show one import with its progress bar."""
-    job = _job(signed_in_user(IMPORT), job_id)
+    user = signed_in_user(IMPORT)
+    _fail_stale()
+    job = _job(user, job_id)
     return render_template("admin/imports_job.html", job=job, info=job_dict(job), kinds=KINDS)
 
 
@@ -130,7 +145,9 @@ def show(job_id: int) -> str:
 @login_required
 def status(job_id: int) -> Any:
     """Return the job's progress as JSON (polled by the progress page)."""
-    return jsonify(job_dict(_job(signed_in_user(IMPORT), job_id)))
+    user = signed_in_user(IMPORT)
+    _fail_stale()
+    return jsonify(job_dict(_job(user, job_id)))
 
 
 @bp.get("/imports/<int:job_id>/errors.xlsx")

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from service.campaign.campaigns import enrol_new_members
 from service.campaign.workflow import record_changed
 from service.roster import importing
-from service.roster.importing import ImportResult, check_members
+from service.roster.importing import ImportResult, check_members, renames_refusal
 
-__all__ = ["ImportResult", "check_members", "write_members"]
+__all__ = ["ImportResult", "check_members", "renames_refusal", "write_members"]
 
 
 def write_members(pending: list[importing.Pending], filename: str, result: ImportResult,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import IO
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from service import audit
@@ -24,6 +25,7 @@ from service.cli.xlsx_common import (
 )
 from service.clock import today_local
 from service.records.member_sheet import read_members, write_members
+from service.records.xlsx_guard import Limits
 from service.roster import exporting
 from service.unit_of_work import run_unit
 
@@ -36,16 +38,19 @@ group = AppGroup("members", help="党员名册：导入、导出《党员基本�
 @click.option("--hold-invalid", is_flag=True,
               help="内容有误（日期、代码等）但能确定本人和所在党支部的行暂存为“待修正”，不发确认卡，"
                    "改正后再发；无法确定本人或党支部的行仍拒绝导入")
+@click.option("--accept-changes", is_flag=True,
+              help="确认修改已有党员的姓名：人数超过 IMPORT_MAX_IDENTITY_CHANGES（默认 3）时，"
+                   "不加此项将拒绝导入")
 def import_members(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Path | None,
-                   hold_invalid: bool) -> None:
+                   hold_invalid: bool, accept_changes: bool) -> None:
     """Import a 党员基本信息汇总表 (附件4)."""
     if skip_invalid and hold_invalid:
         raise click.ClickException("--skip-invalid 与 --hold-invalid 只能选一个")
     with refuse_bad_sheet():
-        sheet = read_members(file, today_local())
+        sheet = read_members(file, today_local(), Limits.from_config(current_app.config))
     result = importing.ImportResult()
-    with click.progressbar(length=sheet.total, label="检查",
-                           file=sys.stderr) as bar:
+    with refuse_bad_sheet(), click.progressbar(length=sheet.total, label="检查",
+                                               file=sys.stderr) as bar:
         pending = importing.check_members(sheet.rows, sheet.header, result, bar.update,
                                           hold=hold_invalid)
     for ignored in sheet.header.ignored:
@@ -54,6 +59,10 @@ def import_members(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Pa
     if errors_out is not None:
         report_errors(file, errors_out, result.problems,
                       {sheet.header.sheet: sheet.header.header_rows[0]})
+    refusal = importing.renames_refusal(
+        result, current_app.config["IMPORT_MAX_IDENTITY_CHANGES"], "请加 --accept-changes 重新导入")
+    if refusal and not accept_changes:
+        raise click.ClickException(refusal)
     blocked = result.error_rows and not (skip_invalid or hold_invalid)
     if not blocked and pending:
         def write() -> None:
@@ -64,7 +73,7 @@ def import_members(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Pa
         write_import(write, dry_run=dry_run, record=lambda: audit.record(
             "members.import", actor="cli", target_type="file", target_id=file.name,
             created=result.created, updated=result.updated, error_rows=result.error_rows,
-            held=result.held))
+            held=result.held, renamed=len(result.renames)))
     finish_import(result.summary(), result.error_rows, dry_run=dry_run, blocked=bool(blocked))
 
 

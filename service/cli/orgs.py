@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import IO
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from service import audit
@@ -23,6 +24,7 @@ from service.cli.xlsx_common import (
 from service.clock import today_local
 from service.records.org_sheet import read_orgs
 from service.records.org_sheet_write import write_orgs
+from service.records.xlsx_guard import Limits
 from service.roster import exporting, org_importing
 from service.roster.org_placement import plan_lines
 from service.unit_of_work import run_unit
@@ -36,7 +38,7 @@ group = AppGroup("orgs", help="党组织：导入、导出《党组织和所在�
 def import_orgs(file: Path, dry_run: bool, skip_invalid: bool, errors_out: Path | None) -> None:
     """Import a 党组织和所在单位信息汇总表 (附件3) and its 附页."""
     with refuse_bad_sheet():
-        sheet = read_orgs(file, today_local())
+        sheet = read_orgs(file, today_local(), Limits.from_config(current_app.config))
     result = org_importing.OrgImportResult()
     valid = org_importing.check_orgs(sheet, result)
     blocked = result.error_rows and not skip_invalid

@@ -13,13 +13,16 @@ from typing import IO, Any
 from openpyxl import load_workbook
 
 from service.records import codes, divisions, fields, idcard, phones
+from service.records.column_sense import ColumnSense
 from service.records.validate import validate_member
+from service.records.xlsx_guard import Limits, inspect_workbook, sheet_part, unreadable_xml
 from service.records.xlsx_layout import MEMBER_LAYOUT, column_index
 from service.records.xlsx_read import (
     CellProblem,
     SheetFormatError,
     SheetHeader,
     SheetRow,
+    Uncomputed,
     read_table,
 )
 from service.records.xlsx_values import (
@@ -68,17 +71,25 @@ class MemberSheet:
     total: int = 0  # data rows the sheet claims (its dimension), for a progress bar
 
 
-def read_members(source: str | Path | IO[bytes], today: date) -> MemberSheet:
-    """Open a 附件4 workbook read-only and return its header and parsed rows, lazily."""
-    wb = load_workbook(source, read_only=True, data_only=True)
+def read_members(source: str | Path | IO[bytes], today: date, limits: Limits | None = None
+                 ) -> MemberSheet:
+    """Open a 附件4 workbook read-only and return its header and parsed rows, lazily.
+
+    The workbook is looked over first (service.records.xlsx_guard); a broken sheet, merged
+    cells in data rows, or a column that does not hold what its header says raise
+    SheetFormatError, at the start or while the rows are read."""
+    facts = inspect_workbook(source, limits or Limits())
+    with unreadable_xml("文件"):
+        wb = load_workbook(source, read_only=True, data_only=True)
     # The roster is the first visible sheet whose header we can find (some files open with a
     # sheet of instructions or code tables).
     sheets = [ws for ws in wb.worksheets if ws.sheet_state == "visible"] or wb.worksheets
     first_error: SheetFormatError | None = None
     for ws in sheets:
         try:
-            header, rows = read_table(ws.iter_rows(), ws.title, MEMBER_LAYOUT, _INDEX,
-                                      REQUIRED_COLUMNS)
+            with unreadable_xml(f"工作表“{ws.title}”"):
+                header, rows = read_table(ws.iter_rows(), ws.title, MEMBER_LAYOUT, _INDEX,
+                                          REQUIRED_COLUMNS, facts.get(sheet_part(ws)))
             break
         except SheetFormatError as e:
             first_error = first_error or e
@@ -87,9 +98,13 @@ def read_members(source: str | Path | IO[bytes], today: date) -> MemberSheet:
         raise first_error or SheetFormatError("工作簿中没有工作表")
 
     def parsed() -> Iterator[MemberRow]:
+        sense = ColumnSense(header)
         try:
-            for row in rows:
-                yield parse_member_row(header, row, today)
+            with unreadable_xml(f"工作表“{header.sheet}”"):
+                for row in rows:
+                    sense.see(row.row, row.values)
+                    yield parse_member_row(header, row, today)
+            sense.check()
         finally:
             wb.close()
 
@@ -106,6 +121,10 @@ def parse_member_row(header: SheetHeader, row: SheetRow, today: date) -> MemberR
     v, fmt = row.values, row.formats
 
     def cell(key: str, parse: Callable[[Any], Any], target: str | None = None) -> None:
+        if isinstance(v.get(key), Uncomputed):
+            found.append(header.problem(row.row, key, v[key].message, "FORMULA_NO_VALUE"))
+            bad.add(target or key)
+            return
         try:
             record[target or key] = parse(v.get(key))
         except CellError as e:

@@ -14,12 +14,20 @@ from openpyxl import load_workbook
 from service.records import codes, fields, phones
 from service.records.text import strip_all_spaces
 from service.records.validate import validate_org
+from service.records.xlsx_guard import (
+    Limits,
+    SheetFacts,
+    inspect_workbook,
+    sheet_part,
+    unreadable_xml,
+)
 from service.records.xlsx_layout import ORG_LAYOUT, UNIT_READ_LAYOUT, column_index
 from service.records.xlsx_read import (
     CellProblem,
     SheetFormatError,
     SheetHeader,
     SheetRow,
+    Uncomputed,
     read_table,
 )
 from service.records.xlsx_values import CellError, cell_text, is_blank, parse_choice, parse_code
@@ -82,28 +90,39 @@ class OrgSheet:
         return "parent" in self.header.columns
 
 
-def read_orgs(source: str | Path | IO[bytes], today: date) -> OrgSheet:
-    """Read a 附件3 workbook (and its 附页 sheet, if any) into validated org rows."""
-    wb = load_workbook(source, read_only=True, data_only=True)
+def read_orgs(source: str | Path | IO[bytes], today: date, limits: Limits | None = None
+              ) -> OrgSheet:
+    """Read a 附件3 workbook (and its 附页 sheet, if any) into validated org rows, after
+    looking it over (service.records.xlsx_guard)."""
+    facts = inspect_workbook(source, limits or Limits())
+    with unreadable_xml("文件"):
+        wb = load_workbook(source, read_only=True, data_only=True)
     try:
-        sheets = [ws for ws in wb.worksheets if ws.sheet_state == "visible"
-                  and ws.title != NOTES_SHEET] or wb.worksheets
-        extras = [ws for ws in sheets if "附页" in ws.title]
-        main = next((ws for ws in sheets if ws not in extras), sheets[0])
-        header, rows = read_table(main.iter_rows(), main.title, ORG_LAYOUT, _ORG_INDEX, ("name",))
-        orgs = [_parse_org(header, r) for r in rows]
-        loose: list[CellProblem] = []
-        for ws in extras + [ws for ws in sheets if ws is not main and ws not in extras]:
-            try:
-                unit_header, unit_rows = read_table(ws.iter_rows(), ws.title, UNIT_READ_LAYOUT,
-                                                    _UNIT_INDEX, ("name",))
-            except SheetFormatError:
-                if ws in extras:
-                    raise
-                continue  # some other sheet (a code table, notes): not ours
-            loose += _attach_units(orgs, unit_header, list(unit_rows))
+        with unreadable_xml("文件"):
+            return _read(wb, facts, today)
     finally:
         wb.close()
+
+
+def _read(wb: Any, facts: dict[str, SheetFacts], today: date) -> OrgSheet:
+    sheets = [ws for ws in wb.worksheets if ws.sheet_state == "visible"
+              and ws.title != NOTES_SHEET] or wb.worksheets
+    extras = [ws for ws in sheets if "附页" in ws.title]
+    main = next((ws for ws in sheets if ws not in extras), sheets[0])
+    header, rows = read_table(main.iter_rows(), main.title, ORG_LAYOUT, _ORG_INDEX, ("name",),
+                              facts.get(sheet_part(main)))
+    orgs = [_parse_org(header, r) for r in rows]
+    loose: list[CellProblem] = []
+    for ws in extras + [ws for ws in sheets if ws is not main and ws not in extras]:
+        try:
+            unit_header, unit_rows = read_table(ws.iter_rows(), ws.title, UNIT_READ_LAYOUT,
+                                                _UNIT_INDEX, ("name",),
+                                                facts.get(sheet_part(ws)))
+        except SheetFormatError:
+            if ws in extras:
+                raise
+            continue  # some other sheet (a code table, notes): not ours
+        loose += _attach_units(orgs, unit_header, list(unit_rows))
     for org in orgs:
         _validate(org, today)
     return OrgSheet(header, orgs, loose)
@@ -111,6 +130,10 @@ def read_orgs(source: str | Path | IO[bytes], today: date) -> OrgSheet:
 
 def _cell(header: SheetHeader, row: SheetRow, key: str, parse: Callable[[Any], Any],
           out: list[CellProblem]) -> Any:
+    value = row.values.get(key)
+    if isinstance(value, Uncomputed):
+        out.append(header.problem(row.row, key, value.message, "FORMULA_NO_VALUE"))
+        return _UNREADABLE
     try:
         return parse(row.values.get(key))
     except CellError as e:

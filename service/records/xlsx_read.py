@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl.utils import get_column_letter
 
 from service.records.problems import ERROR, Severity
 from service.records.xlsx_layout import SEQ, Layout, header_key, match_header
 from service.records.xlsx_values import cell_text, is_blank
+
+if TYPE_CHECKING:
+    from service.records.xlsx_guard import SheetFacts
 
 _HEADER_SCAN_ROWS = 15
 _MIN_HEADER_MATCHES = 3
@@ -45,6 +48,21 @@ class CellProblem:
             where += f" {self.column}列" + (f"（{self.header}）" if self.header else "")
         level = "" if self.is_error else "[警告] "
         return f"{level}{where}：{self.message}"
+
+
+@dataclass(frozen=True)
+class Uncomputed:
+    """A formula cell whose result the file does not hold: an error at the cell, never blank."""
+
+    ref: str  # "D7"
+
+    def __str__(self) -> str:
+        return ""
+
+    @property
+    def message(self) -> str:
+        return (f"单元格 {self.ref} 是公式，但文件中没有保存计算结果；请在 Excel 或 WPS 中打开并"
+                "保存后重新导入，或把公式改为数值")
 
 
 @dataclass
@@ -99,9 +117,12 @@ def _party(texts: list[str], label: str) -> str | None:
 
 def read_table(
     rows: Iterable[tuple[Any, ...]], sheet: str, layout: Layout, index: dict[str, str],
-    required: tuple[str, ...],
+    required: tuple[str, ...], facts: SheetFacts | None = None,
 ) -> tuple[SheetHeader, Iterator[SheetRow]]:
-    """Find the header of a summary table in rows of cells; return it and the data rows."""
+    """Find the header of a summary table in rows of cells; return it and the data rows.
+
+    ``facts`` (from service.records.xlsx_guard) refuses merged cells in data rows and marks
+    formula cells that hold no result."""
     it = iter(enumerate(rows, start=1))
     header = SheetHeader(sheet)
     top: list[str] | None = None
@@ -138,7 +159,7 @@ def read_table(
     if missing:
         names = "、".join(f"“{c.header}”" for c in layout.columns if c.key in missing)
         raise SheetFormatError(f"工作表“{sheet}”缺少必需的列：{names}")
-    return header, _data_rows(header, buffered, it, index)
+    return header, _data_rows(header, buffered, it, index, facts)
 
 
 def _map_columns(header: SheetHeader, top: list[str], sub: list[str] | None,
@@ -167,14 +188,18 @@ def _is_group(text: str, top: list[str], sub: list[str] | None, c: int) -> bool:
 
 
 def _data_rows(header: SheetHeader, buffered: list[tuple[int, tuple[Any, ...]]],
-               it: Iterator[tuple[int, tuple[Any, ...]]], index: dict[str, str]
-               ) -> Iterator[SheetRow]:
+               it: Iterator[tuple[int, tuple[Any, ...]]], index: dict[str, str],
+               facts: SheetFacts | None) -> Iterator[SheetRow]:
     columns = header.columns
     for n, cells in _chain(buffered, it):
         values: dict[str, Any] = {}
         formats: dict[str, str | None] = {}
+        uncomputed = facts.uncomputed.get(n, ()) if facts is not None else ()
         for key, c in columns.items():
-            if c < len(cells):
+            letter = get_column_letter(c + 1) if uncomputed else ""
+            if letter in uncomputed:
+                values[key] = Uncomputed(f"{letter}{n}")
+            elif c < len(cells):
                 cell = cells[c]
                 value = getattr(cell, "value", None)
                 if value is not None:
@@ -190,6 +215,11 @@ def _data_rows(header: SheetHeader, buffered: list[tuple[int, tuple[Any, ...]]],
             continue
         if sum(match_header(cell_text(v), index) == k for k, v in values.items()) >= 3:
             continue  # the header repeated (sheets pasted together)
+        merged = facts.merge_at(n, header.header_rows[-1]) if facts is not None else None
+        if merged:
+            raise SheetFormatError(
+                f"工作表“{header.sheet}”第{n}行有合并单元格（{merged}）：数据行中不能合并单元格"
+                "（合并后只有第一格有内容，其余会被读成空），请取消合并、每格填写完整后重新导入")
         yield SheetRow(n, values, formats)
 
 

@@ -47,6 +47,9 @@ class ImportResult:
     to_supplement: int = 0  # lost or suspended members written with items missing (待补充)
     problems: list[CellProblem] = field(default_factory=list)
     written: bool = False
+    # existing members (matched by ID number) whose name the import would change: (row, old,
+    # new); past a few, a header mix-up is likelier than real renames (see renames_refusal).
+    renames: list[tuple[int, str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         """Return the Chinese one-line summary."""
@@ -155,11 +158,13 @@ def _check_roster(pending: list[Pending], header: SheetHeader, result: ImportRes
         filled = without_id.known(
             [without_id.person_key(p.org_id, p.record) for p in chunk if p.bidx is not None],
             numbered=False)
-        found = {variants[bidx]: (name, is_held) for bidx, name, is_held in db.session.execute(
-            select(Member.id_number_bidx, Org.name, Member.held).join(Org, Member.org_id == Org.id)
-            .where(Member.id_number_bidx.in_(list(variants))))}
+        found = {variants[bidx]: (name, is_held, person)
+                 for bidx, name, is_held, person in db.session.execute(
+                     select(Member.id_number_bidx, Org.name, Member.held, Member.name)
+                     .join(Org, Member.org_id == Org.id)
+                     .where(Member.id_number_bidx.in_(list(variants))))}
         for p in chunk:
-            other, is_held = found.get(p.bidx or "", (None, False))
+            other, is_held, person = found.get(p.bidx or "", (None, False, None))
             if other is None:
                 p.member_id = held.take_mistyped(typos, p.org_id, p.record)
             if p.member_id is None and other is None:
@@ -186,7 +191,21 @@ def _check_roster(pending: list[Pending], header: SheetHeader, result: ImportRes
                 result.error_rows += 1
             else:
                 keep.append(p)
+                new_name = p.record.get("name")
+                if person and new_name and strip_all_spaces(person) != strip_all_spaces(new_name):
+                    result.renames.append((p.row, person, new_name))
     return keep
+
+
+def renames_refusal(result: ImportResult, limit: int, how: str) -> str | None:
+    """Return why the import is refused when it would rename more than ``limit`` existing
+    members, naming the first rows; ``how`` says how to confirm (the option or checkbox)."""
+    if len(result.renames) <= limit:
+        return None
+    shown = "；".join(f"第{row}行 {old}→{new}" for row, old, new in result.renames[:5])
+    more = " 等" if len(result.renames) > 5 else ""
+    return (f"本次导入将修改 {len(result.renames)} 名已有党员的姓名（按公民身份证号对应），超过 "
+            f"{limit} 名：{shown}{more}。未导入任何数据；请核对表头和内容，确认确需修改的，{how}")
 
 
 def write_members(pending: list[Pending], filename: str, result: ImportResult,
