@@ -22,6 +22,8 @@ from service.crypto import blind_index
 from service.notify.receipts import Receipt
 from service.records.phones import normalize_mobile
 
+MAX_ITEM_BYTES = 16 * 1024
+
 
 class BadPush(ValueError):
     """The body is not the provider's format at all (answered 400; nothing recorded)."""
@@ -82,10 +84,16 @@ def row_id(text: str) -> int | None:
 def items_of(data: Any, *, single_ok: bool = False) -> list[Any]:
     """Return the pushed items: the array, or (where the provider sends one) the object."""
     if isinstance(data, list):
-        return data
-    if single_ok and isinstance(data, dict):
-        return [data]
-    raise BadPush("not an array")
+        items = data
+    elif single_ok and isinstance(data, dict):
+        items = [data]
+    else:
+        raise BadPush("not an array")
+    # A receipt or a member's reply is a few hundred bytes. Each item is kept encrypted in the
+    # inbox (a TEXT column, 64 KiB on MySQL): a giant one is no provider's and is refused.
+    if any(len(_raw(item).encode()) > MAX_ITEM_BYTES for item in items):
+        raise BadPush("item too large")
+    return items
 
 
 def phone_index(phone: str | None) -> str | None:

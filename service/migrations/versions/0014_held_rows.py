@@ -9,7 +9,6 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0014"
-# 0012 and 0013 are added on other branches; this one follows them once merged.
 down_revision = "0013"
 branch_labels = None
 depends_on = None
