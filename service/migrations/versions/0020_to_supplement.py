@@ -9,7 +9,6 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0020"
-# 0017-0019 may be added on other branches; this one follows them once merged.
 down_revision = "0019"
 branch_labels = None
 depends_on = None
