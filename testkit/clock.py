@@ -10,9 +10,12 @@ real time. Tests that only need a fixed or moved date use time-machine instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+
+import pytest
 
 from service import clock
 
@@ -54,3 +57,32 @@ def from_file(path: str | Path) -> Source:
     The file is read at every call, so a test moves the time by rewriting it.
     """
     return lambda: parse_local(Path(path).read_text(encoding="utf-8"))
+
+
+def under_faketime() -> bool:
+    """Return whether this process runs under libfaketime (`make test-future`)."""
+    return any("faketime" in p for p in os.environ.get("LD_PRELOAD", "").split())
+
+
+# Under libfaketime every timed lock wait (threading.Event.wait, APScheduler's wake-up) asks
+# the kernel for a deadline on the shifted monotonic clock and sleeps for the whole shift. A
+# test that runs a scheduler thread in this process cannot run there; its logic runs in the
+# plain suite, and the restart test keeps the future run's coverage with a child process.
+needs_real_timed_waits = pytest.mark.skipif(
+    under_faketime(), reason="timed lock waits sleep for the whole libfaketime shift")
+
+
+def without_faketime(env: Mapping[str, str]) -> dict[str, str]:
+    """Return ``env`` without libfaketime, for a child that must wait on real time.
+
+    Under `make test-future` libfaketime also shifts CLOCK_MONOTONIC, but glibc's
+    sem_clockwait (behind every timed lock wait in Python, APScheduler's wake-up included)
+    reaches the kernel unshifted, so the child would sleep for the whole shift. Its "now"
+    comes from the clock file anyway, so the shift would change nothing it decides.
+    """
+    preload = " ".join(p for p in env.get("LD_PRELOAD", "").split() if "faketime" not in p)
+    clean = {k: v for k, v in env.items()
+             if not k.startswith("FAKETIME") and k != "LD_PRELOAD"}
+    if preload:
+        clean["LD_PRELOAD"] = preload
+    return clean

@@ -22,9 +22,12 @@ from sqlalchemy import select
 from service import scheduler
 from service.extensions import db
 from service.models.reminder import SCHEDULER_JOBS_TABLE, scheduler_jobs, scheduler_runs
+from testkit.clock import needs_real_timed_waits
 
 JOB = scheduler.JOBS[0].id
 WAIT = 10.0  # seconds: a due job runs at once; only a broken scheduler gets near this
+
+pytestmark = needs_real_timed_waits  # a BackgroundScheduler thread runs in this process
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from service.clock import to_local
 from service.extensions import db
 from service.models import CallTask, OutboxMessage, ReminderStep
 from service.models.outbox import REMINDER
+from testkit.clock import without_faketime
 from tests.reminder_helpers import controlled_clock, started_at
 
 pytestmark = pytest.mark.slow  # scheduler processes started and killed
@@ -93,22 +94,6 @@ class SchedulerProcess:
 
     def tail(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")[-3000:]
-
-
-def without_faketime(env: Mapping[str, str]) -> dict[str, str]:
-    """Return ``env`` without libfaketime, for a child that must wait on real time.
-
-    Under `make test-future` libfaketime also shifts CLOCK_MONOTONIC, but glibc's
-    sem_clockwait (behind every timed lock wait in Python, APScheduler's wake-up included)
-    reaches the kernel unshifted, so the child would sleep for the whole shift. Its "now"
-    comes from the clock file anyway, so the shift would change nothing it decides.
-    """
-    preload = " ".join(p for p in env.get("LD_PRELOAD", "").split() if "faketime" not in p)
-    clean = {k: v for k, v in env.items()
-             if not k.startswith("FAKETIME") and k != "LD_PRELOAD"}
-    if preload:
-        clean["LD_PRELOAD"] = preload
-    return clean
 
 
 def count(model: Any, *where: Any) -> int:
