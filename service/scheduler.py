@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -30,6 +30,9 @@ from service.clock import now_utc
 from service.extensions import db
 from service.models.reminder import SCHEDULER_JOBS_TABLE, scheduler_jobs
 from service.unit_of_work import run_unit
+
+if TYPE_CHECKING:
+    from service.scheduler_leader import Leadership
 
 log = logging.getLogger(__name__)
 DEFAULT_GRACE_SECONDS = 1800
@@ -60,6 +63,7 @@ JOBS: tuple[Job, ...] = (
 JOBS_BY_ID = {job.id: job for job in JOBS}
 
 _app: Flask | None = None  # set by build_scheduler; the job store pickles ids, not apps
+_leader: Leadership | None = None  # set by `scheduler run`: jobs run only while it holds
 
 
 def job_function(job: Job) -> Callable[[datetime], Counter[str]]:
@@ -73,6 +77,9 @@ def run_job(job_id: str, app: Flask | None = None) -> Counter[str]:
     app = app or _app
     if app is None:
         raise RuntimeError("scheduler jobs need build_scheduler(app) first")
+    if _leader is not None and not _leader.holds():
+        log.warning("本进程没有调度权，不运行定时任务 %s", job_id)
+        return Counter()
     job = JOBS_BY_ID[job_id]
     func = job_function(job)
     with app.app_context():
@@ -103,6 +110,12 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
         scheduler.add_job(run_job, "cron", args=[job.id], id=job.id, name=job.label or job.id,
                           replace_existing=True, **job.cron)
     return scheduler
+
+
+def follow(leader: Leadership | None) -> None:
+    """Make ``run_job`` refuse to run unless ``leader`` holds the scheduler lease."""
+    global _leader
+    _leader = leader
 
 
 def prune_stale_jobs() -> int:
