@@ -19,7 +19,7 @@ from flask import (
 )
 from sqlalchemy import select
 
-from service.admin import import_jobs, scope
+from service.admin import import_jobs, import_worker, scope
 from service.admin.auth import Requester, login_required, requester, signed_in_user
 from service.admin.downloads import XLSX, add_filters
 from service.errors import NotFound, ServiceError
@@ -72,7 +72,7 @@ def index() -> str:
 @bp.post("/imports")
 @login_required
 def upload() -> Any:
-    """Store the upload as a job and start it in the background."""
+    """Store the upload as a job and start it in the background (or queue it for a worker)."""
     user = signed_in_user(IMPORT)
     kind = request.form.get("kind", MEMBERS)
     upload = request.files.get("file")
@@ -104,7 +104,7 @@ def upload() -> Any:
     job_id = run_unit(partial(queue_import, kind, upload.filename, data, user_id=user.id,
                               scope_org=user.org, who=requester(),
                               mode=mode), attempts=1)
-    import_jobs.start(current_app._get_current_object(), job_id)  # type: ignore[attr-defined]
+    import_worker.dispatch(current_app._get_current_object(), job_id)  # type: ignore[attr-defined]
     return redirect(url_for(".show", job_id=job_id))
 
 
