@@ -1,12 +1,13 @@
 """The scheduler: jobs declared as data, built into one APScheduler in one dedicated process.
 
 Run it with ``flask --app service scheduler run``, never inside web workers (one scheduler
-per process would remind everyone once per worker). Jobs live in the database
-(``apscheduler_jobs``, migration 0008) under stable ids, in Asia/Shanghai. After downtime a
-missed run is made once (``coalesce``) if within ``SCHEDULER_MISFIRE_GRACE_SECONDS``; beyond
-that the next run catches up anyway, because every job decides from the database what is
-due and keys what it queues deterministically: a run repeated or skipped sends nothing twice
-and misses nothing.
+per process would remind everyone once per worker). Of several such processes only the one
+holding the scheduler lease runs jobs (``service.scheduler_leader``); the others stand by.
+Jobs live in the database (``apscheduler_jobs``, migration 0008) under stable ids, in
+Asia/Shanghai. After downtime a missed run is made once (``coalesce``) if within
+``SCHEDULER_MISFIRE_GRACE_SECONDS``; beyond that the next run catches up anyway, because
+every job decides from the database what is due and keys what it queues deterministically:
+a run repeated or skipped sends nothing twice and misses nothing.
 """
 
 from __future__ import annotations
