@@ -34,8 +34,9 @@ def acquire(name: str, holder: str, seconds: float, now: datetime | None = None)
     with db.engine.begin() as conn:
         conn.execute(update(Lease).where(
             Lease.name == name, or_(Lease.holder == holder, Lease.expires_at < now),
-        ).values(holder=holder, expires_at=until,
-                 acquired_at=case((Lease.holder == holder, Lease.acquired_at), else_=now)))
+        ).ordered_values(  # MySQL assigns left to right: read the old holder first
+            (Lease.acquired_at, case((Lease.holder == holder, Lease.acquired_at), else_=now)),
+            (Lease.holder, holder), (Lease.expires_at, until)))
         # Read back rather than trust rowcount: a renewal within the same second changes
         # nothing on a DATETIME(0) column, and some drivers then count no row.
         current = conn.execute(select(Lease.holder).where(Lease.name == name)).scalar()

@@ -7,8 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from service import leases, scheduler
+from service.extensions import db
+from service.models import Lease
 from service.scheduler_leader import Leadership
 
 T0 = datetime(2026, 12, 1, 2, 0)
@@ -67,3 +70,12 @@ def refused(caplog: pytest.LogCaptureFixture) -> int:
 
 def ran(caplog: pytest.LogCaptureFixture) -> int:
     return sum("定时任务 deadline-digests 完成" in r.getMessage() for r in caplog.records)
+
+
+def test_acquired_at_marks_the_takeover_not_the_renewals(app_ctx: Flask) -> None:
+    leases.acquire("scheduler", "a", 30, T0)
+    leases.acquire("scheduler", "a", 30, T0 + timedelta(seconds=10))
+    assert db.session.scalar(select(Lease.acquired_at)) == T0
+    leases.acquire("scheduler", "b", 30, T0 + timedelta(seconds=60))
+    db.session.expire_all()
+    assert db.session.scalar(select(Lease.acquired_at)) == T0 + timedelta(seconds=60)
