@@ -181,3 +181,22 @@ def test_thread_runner_claims_the_job_it_starts(make_app: Any, tmp_path: Path) -
     job = _job(app, job_id)
     assert job.status == "done" and job.attempts == 1
     assert job.worker_id is not None and job.worker_id.startswith("web:")
+
+
+def test_an_interrupted_run_hands_the_job_back_at_once(
+    app: Flask, client: Any, admin: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sign_in(client, admin)
+    (job_id,) = _rosters(client, tmp_path, 2)
+
+    def interrupted(app: Flask, job_id: int) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(import_worker.import_jobs, "run_job", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            import_worker.work(app, "stopped", once=True)
+    assert _job(app, job_id).status == "queued"
+    assert import_worker.work(app, "next", once=True) == 1  # no wait for the lease
+    job = _job(app, job_id)
+    assert (job.status, job.worker_id, job.attempts) == ("done", "next", 2)

@@ -128,10 +128,14 @@ def run_claimed(app: Flask, job_id: int, worker: str) -> None:
         ended.set()
         beat.join(timeout=seconds)
         with app.app_context():
-            with db.engine.begin() as conn:  # finished: nothing left to take over
-                conn.execute(update(ImportJob).where(
-                    ImportJob.id == job_id, ImportJob.worker_id == worker[:128])
-                    .values(lease_until=None))
+            with db.engine.begin() as conn:
+                mine = update(ImportJob).where(ImportJob.id == job_id,
+                                               ImportJob.worker_id == worker[:128])
+                # Finished: nothing left to take over. Interrupted (the process is being
+                # stopped): let the next worker take it at once rather than after the lease.
+                conn.execute(mine.where(ImportJob.status.in_(FINISHED)).values(lease_until=None))
+                conn.execute(mine.where(ImportJob.status.not_in(FINISHED))
+                             .values(lease_until=wall_utc() - timedelta(seconds=1)))
 
 
 def dispatch(app: Flask, job_id: int) -> threading.Thread | None:
