@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -79,3 +80,20 @@ def test_acquired_at_marks_the_takeover_not_the_renewals(app_ctx: Flask) -> None
     leases.acquire("scheduler", "b", 30, T0 + timedelta(seconds=60))
     db.session.expire_all()
     assert db.session.scalar(select(Lease.acquired_at)) == T0 + timedelta(seconds=60)
+
+
+def test_a_holder_that_cannot_renew_stops_before_its_lease_ends(app: Flask) -> None:
+    leader = Leadership(app, "a", seconds=1)
+    assert leader._try()
+    stopped = threading.Event()
+    leader.keep(on_lost=stopped.set)
+    try:
+        with app.app_context():  # another process took the role (as after a long stall)
+            later = leases.wall_utc() + timedelta(seconds=5)
+            assert leases.acquire("scheduler", "b", 30, later)
+        assert stopped.wait(5)
+        assert leader.lost.is_set() and not leader.holds()
+    finally:
+        leader.stop()
+    with app.app_context():  # it lost the lease: stopping does not take it from b
+        assert leases.holder_of("scheduler", later) == "b"
