@@ -181,6 +181,9 @@ class Config:
     # A run missed while the scheduler was down is made once on restart within this many
     # seconds; later than that the next run catches up anyway (jobs decide from the database).
     SCHEDULER_MISFIRE_GRACE_SECONDS = 1800
+    # Only the `scheduler run` process holding this database lease runs jobs; it renews it
+    # every quarter of this time, and a standby takes over within it after the holder dies.
+    SCHEDULER_LEASE_SECONDS = 30
     # Notices to admins and branch secretaries are outbox rows the admin pages list; this
     # channel only marks them posted (the console page shows them in the demo).
     REMINDER_NOTICE_CHANNEL = "console"
@@ -223,6 +226,15 @@ class Config:
     # a web import still "checking"/"writing" with no progress for this long was left by a
     # process that died; it is marked failed.
     IMPORT_STALE_MINUTES = 30
+    # Who runs a web import: "thread" (the web process that took the upload, as on one
+    # machine and in the demo) or "worker" (the web only queues it; `flask imports work`
+    # processes, any number on any hosts, claim it).
+    IMPORT_RUNNER = "thread"
+    # A running import renews its claim every third of this time; a job whose claim has run
+    # out (its process died) is claimed again and run from the start, as it wrote nothing.
+    IMPORT_LEASE_SECONDS = 120
+    # Claims a job gets before it is failed with a message instead of run again.
+    IMPORT_MAX_ATTEMPTS = 3
     # rows per page in the audit log viewer.
     ADMIN_AUDIT_PAGE_SIZE = 50
 

@@ -1,9 +1,11 @@
 """The scheduler: jobs declared as data, built into one APScheduler in one dedicated process.
 
 Run it with ``flask --app service scheduler run``, never inside web workers (one scheduler
-per process would remind everyone once per worker). Jobs live in the database
-(``apscheduler_jobs``) under stable ids, in Asia/Shanghai. After downtime a missed run is made
-once (``coalesce``) if within ``SCHEDULER_MISFIRE_GRACE_SECONDS``: a restart keeps each stored
+per process would remind everyone once per worker). Of several such processes only the one
+holding the scheduler lease runs jobs (``service.scheduler_leader``); the others stand by.
+Jobs live in the database (``apscheduler_jobs``) under stable ids, in Asia/Shanghai. After
+downtime a missed run is made once (``coalesce``) if within
+``SCHEDULER_MISFIRE_GRACE_SECONDS``: a restart keeps each stored
 job's next run time while its trigger is unchanged (re-adding it would move that time past
 the missed run), and a run cut by a crash (``scheduler_runs`` still says it is under way) is
 made again at once. Beyond the grace the next run catches up anyway, because every job
@@ -20,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -36,6 +38,9 @@ from service.clock import now_utc
 from service.extensions import db
 from service.models.reminder import SCHEDULER_JOBS_TABLE, scheduler_jobs, scheduler_runs
 from service.unit_of_work import run_unit
+
+if TYPE_CHECKING:
+    from service.scheduler_leader import Leadership
 
 log = logging.getLogger(__name__)
 DEFAULT_GRACE_SECONDS = 1800
@@ -69,6 +74,7 @@ JOBS: tuple[Job, ...] = (
 JOBS_BY_ID = {job.id: job for job in JOBS}
 
 _app: Flask | None = None  # set by build_scheduler; the job store pickles ids, not apps
+_leader: Leadership | None = None  # set by `scheduler run`: jobs run only while it holds
 
 
 def job_function(job: Job) -> Callable[[datetime], Counter[str]]:
@@ -82,6 +88,9 @@ def run_job(job_id: str, app: Flask | None = None) -> Counter[str]:
     app = app or _app
     if app is None:
         raise RuntimeError("scheduler jobs need build_scheduler(app) first")
+    if _leader is not None and not _leader.holds():
+        log.warning("本进程没有调度权，不运行定时任务 %s", job_id)
+        return Counter()
     job = JOBS_BY_ID[job_id]
     func = job_function(job)
     with app.app_context():
@@ -157,6 +166,12 @@ def _mark_running(job_id: str, since: datetime | None) -> None:
                                .values(running_since=since))
     if not moved.rowcount:
         db.session.execute(insert(scheduler_runs).values(job_id=job_id, running_since=since))
+
+
+def follow(leader: Leadership | None) -> None:
+    """Make ``run_job`` refuse to run unless ``leader`` holds the scheduler lease."""
+    global _leader
+    _leader = leader
 
 
 def prune_stale_jobs() -> int:

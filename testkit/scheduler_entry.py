@@ -1,6 +1,7 @@
 """Run the real `flask scheduler run` on a file clock, every job on a short interval.
 
     python -m testkit.scheduler_entry --clock-file CLOCK [--interval 0.3] [--instance DIR]
+                                      [--worker-id NAME]
 
 The scheduler restart test starts this as a child process and kills it at chosen moments.
 The app comes from ``create_app()`` with its settings from the FLASK_* environment, as in
@@ -40,11 +41,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clock-file", required=True, help="file holding e.g. 2026-12-01 09:00")
     parser.add_argument("--interval", type=float, default=0.3, help="seconds between job runs")
     parser.add_argument("--instance", default=None, help="the app's instance folder")
+    parser.add_argument("--worker-id", default=None, help="the process's name in the lease")
     args = parser.parse_args(argv)
     clock.install(clock.from_file(args.clock_file))
     jobs_on_an_interval(args.interval)
     cli = FlaskGroup(create_app=lambda: create_app(None, args.instance), load_dotenv=False)
-    cli.main(args=["scheduler", "run"], prog_name="flask")
+    extra = ["--worker-id", args.worker_id] if args.worker_id else []
+    cli.main(args=["scheduler", "run", *extra], prog_name="flask")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from flask import Flask, current_app
 from openpyxl.utils.exceptions import InvalidFileException
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from service import audit
 from service.admin import import_files
@@ -53,10 +53,15 @@ def report(job: ImportJob) -> bytes | None:
 
 
 def create_job(kind: str, filename: str, data: bytes, *, user_id: int, scope: Org,
-               skip_invalid: bool, hold_invalid: bool = False) -> ImportJob:
-    """Add a queued job and store its upload (no commit; start it after the commit)."""
+               skip_invalid: bool, hold_invalid: bool = False,
+               accept_changes: bool = False) -> ImportJob:
+    """Add a queued job and store its upload (no commit; start it after the commit).
+
+    ``accept_changes``: the uploader ticked the box that lets the import rename more existing
+    members than IMPORT_MAX_IDENTITY_CHANGES; kept on the job, so any worker honours it."""
     job = ImportJob(kind=kind, filename=filename[:255], uploaded_by=user_id,
-                    scope_org_id=scope.id, skip_invalid=skip_invalid, hold_invalid=hold_invalid)
+                    scope_org_id=scope.id, skip_invalid=skip_invalid, hold_invalid=hold_invalid,
+                    accept_changes=accept_changes)
     db.session.add(job)
     db.session.flush()
     import_files.put(job.id, import_files.UPLOAD, data)
@@ -85,7 +90,9 @@ def stale_jobs(app: Flask, now: datetime) -> list[int]:
     cutoff = now - timedelta(minutes=float(app.config["IMPORT_STALE_MINUTES"]))
     threads = app.extensions.get("import_threads", {})
     ids = db.session.scalars(select(ImportJob.id).where(
-        ImportJob.status.in_(RUNNING), ImportJob.updated_at < cutoff))
+        ImportJob.status.in_(RUNNING), ImportJob.updated_at < cutoff,
+        # a worker renewing its claim is alive, however slow its progress
+        or_(ImportJob.lease_until.is_(None), ImportJob.lease_until < now)))
     return [i for i in ids if not (i in threads and threads[i].is_alive())]
 
 
@@ -158,7 +165,7 @@ def _run(job_id: int, accept_changes: bool) -> None:
     source = io.BytesIO(data)
     try:
         if job.kind == MEMBERS:
-            outcome = _members(job, scope, source, accept_changes)
+            outcome = _members(job, scope, source, accept_changes or job.accept_changes)
         elif job.kind == ORGS:
             outcome = _orgs(job, scope, source)
         else:

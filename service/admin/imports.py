@@ -19,7 +19,7 @@ from flask import (
 )
 from sqlalchemy import select
 
-from service.admin import import_jobs, scope
+from service.admin import import_jobs, import_worker, scope
 from service.admin.auth import Requester, login_required, requester, signed_in_user
 from service.admin.downloads import XLSX, add_filters
 from service.clock import now_utc
@@ -82,7 +82,7 @@ def _fail_stale() -> None:
 @bp.post("/imports")
 @login_required
 def upload() -> Any:
-    """Store the upload as a job and start it in the background."""
+    """Store the upload as a job and start it in the background (or queue it for a worker)."""
     user = signed_in_user(IMPORT)
     kind = request.form.get("kind", MEMBERS)
     upload = request.files.get("file")
@@ -115,8 +115,7 @@ def upload() -> Any:
     job_id = run_unit(partial(queue_import, kind, upload.filename, data, user_id=user.id,
                               scope_org=user.org, who=requester(),
                               mode=mode, accept_changes=accept_changes), attempts=1)
-    import_jobs.start(current_app._get_current_object(), job_id,  # type: ignore[attr-defined]
-                      accept_changes=accept_changes)
+    import_worker.dispatch(current_app._get_current_object(), job_id)  # type: ignore[attr-defined]
     return redirect(url_for(".show", job_id=job_id))
 
 
@@ -124,7 +123,8 @@ def queue_import(kind: str, filename: str, data: bytes, *, user_id: int, scope_o
                  mode: str, who: Requester, accept_changes: bool = False) -> int:
     """Queue an uploaded workbook as an import job, audited; return the job's id."""
     job = import_jobs.create_job(kind, filename, data, user_id=user_id, scope=scope_org,
-                                 skip_invalid=mode == "skip", hold_invalid=mode == "hold")
+                                 skip_invalid=mode == "skip", hold_invalid=mode == "hold",
+                                 accept_changes=accept_changes)
     extra = {"accept_changes": True} if accept_changes else {}
     who.audit("import.upload", target_type="import_job", target_id=job.id, kind=kind,
               file=job.filename, bytes=len(data), **extra)

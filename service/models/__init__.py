@@ -12,6 +12,7 @@ from service.models.correction import CorrectionRequest
 from service.models.evidence import Attachment, EvidenceEntry, EvidenceHead
 from service.models.import_job import ImportJob
 from service.models.inbox import InboxMessage
+from service.models.lease import Lease
 from service.models.member import Member, MemberVersion
 from service.models.member_auth import OtpCode
 from service.models.org import Org, Unit
@@ -25,7 +26,8 @@ __all__ = [
     "AdminSession", "AdminUser", "Attachment", "AuditLog", "CalendarDay", "CallTask", "Campaign",
     "CampaignMember", "Card", "ChannelBinding", "ContactRecord", "CorrectionRequest",
     "EvidenceEntry",
-    "EvidenceHead", "ImportJob", "InboxMessage", "Member", "MemberVersion", "Org", "OtpCode",
+    "EvidenceHead", "ImportJob", "InboxMessage", "Lease", "Member", "MemberVersion", "Org",
+    "OtpCode",
     "OutboxMessage", "ReminderStep", "SamplingCheck", "SamplingItem", "SamplingRun",
     "SendRateWindow", "SubscribeGrantUse", "Throttle", "Unit", "WeChatToken",
 ]

@@ -38,6 +38,8 @@ class ImportJob(db.Model):
     scope_org_id: Mapped[int] = mapped_column(BigId, ForeignKey("orgs.id"), index=True)
     skip_invalid: Mapped[bool] = mapped_column(default=False)
     hold_invalid: Mapped[bool] = mapped_column(default=False)  # keep bad rows as 待修正
+    # the uploader confirmed renaming more existing members than the limit allows
+    accept_changes: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(16), default=QUEUED)
     total: Mapped[int] = mapped_column(default=0)  # rows to check, then rows to write
     done: Mapped[int] = mapped_column(default=0)
@@ -48,6 +50,11 @@ class ImportJob(db.Model):
     warnings: Mapped[int] = mapped_column(default=0)
     has_report: Mapped[bool] = mapped_column(default=False)
     message: Mapped[str | None] = mapped_column(Text)
+    # Who runs it (a `flask imports work` process or a web thread) and until when its claim
+    # holds without a heartbeat; a job past lease_until is claimed again from the start.
+    worker_id: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)  # claims so far, the first included
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
 
