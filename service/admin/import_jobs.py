@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import logging
-import threading
 import zipfile
 from collections import Counter
 from datetime import datetime, timedelta
@@ -66,18 +65,6 @@ def create_job(kind: str, filename: str, data: bytes, *, user_id: int, scope: Or
     db.session.flush()
     import_files.put(job.id, import_files.UPLOAD, data)
     return job
-
-
-def start(app: Flask, job_id: int, *, accept_changes: bool = False) -> threading.Thread:
-    """Run the job in a background thread with its own app context; return the thread.
-
-    ``accept_changes`` lets the import rename more existing members than
-    IMPORT_MAX_IDENTITY_CHANGES (the uploader ticked the box; the upload's audit says so)."""
-    thread = threading.Thread(target=run_job, args=(app, job_id, accept_changes),
-                              name=f"import-{job_id}", daemon=True)
-    app.extensions.setdefault("import_threads", {})[job_id] = thread
-    thread.start()
-    return thread
 
 
 STALE = ("导入已中断（处理它的服务进程已退出或重启），未写入任何数据；请重新上传该文件")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +31,10 @@ class LocalStore:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
+            # Stamped with this process's clock, the one older_than's cutoff comes from: the
+            # file system's own time may differ (a clock moved for tests, a network mount).
+            now = time.time()
+            os.utime(tmp, (now, now))
             os.replace(tmp, target)  # atomic: a reader never sees half a file
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
