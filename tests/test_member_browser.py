@@ -21,7 +21,6 @@ from service.models import Card, CorrectionRequest, OutboxMessage
 from service.notify.dispatch import drain
 from service.notify.messages import compose
 from tests.browser_helpers import (
-    browser,
     fits_width,
     live_server,
     new_page,
@@ -30,7 +29,6 @@ from tests.browser_helpers import (
 )
 from tests.card_page_helpers import Carded, carded, count, current, expired_token
 
-__all__ = ["browser"]  # the fixture, imported for pytest
 pytestmark = [pytest.mark.browser, requires_chromium]
 
 

@@ -12,7 +12,6 @@ from flask import Flask
 from service.campaign import workflow
 from service.extensions import db
 from tests.browser_helpers import (
-    browser,
     fits_width,
     live_server,
     new_page,
@@ -21,7 +20,6 @@ from tests.browser_helpers import (
 )
 from tests.card_page_helpers import carded, current
 
-__all__ = ["browser"]  # the fixture, imported for pytest
 pytestmark = [pytest.mark.browser, requires_chromium]
 
 
