@@ -23,6 +23,7 @@ from service.records.xlsx_read import (
     SheetHeader,
     SheetRow,
     Uncomputed,
+    in_memory,
     read_table,
 )
 from service.records.xlsx_values import (
@@ -80,7 +81,7 @@ def read_members(source: str | Path | IO[bytes], today: date, limits: Limits | N
     SheetFormatError, at the start or while the rows are read."""
     facts = inspect_workbook(source, limits or Limits())
     with unreadable_xml("文件"):
-        wb = load_workbook(source, read_only=True, data_only=True)
+        wb = load_workbook(in_memory(source), read_only=True, data_only=True)
     # The roster is the first visible sheet whose header we can find (some files open with a
     # sheet of instructions or code tables).
     sheets = [ws for ws in wb.worksheets if ws.sheet_state == "visible"] or wb.worksheets

@@ -28,6 +28,7 @@ from service.records.xlsx_read import (
     SheetHeader,
     SheetRow,
     Uncomputed,
+    in_memory,
     read_table,
 )
 from service.records.xlsx_values import CellError, cell_text, is_blank, parse_choice, parse_code
@@ -96,7 +97,7 @@ def read_orgs(source: str | Path | IO[bytes], today: date, limits: Limits | None
     looking it over (service.records.xlsx_guard)."""
     facts = inspect_workbook(source, limits or Limits())
     with unreadable_xml("文件"):
-        wb = load_workbook(source, read_only=True, data_only=True)
+        wb = load_workbook(in_memory(source), read_only=True, data_only=True)
     try:
         with unreadable_xml("文件"):
             return _read(wb, facts, today)

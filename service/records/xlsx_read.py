@@ -3,9 +3,11 @@ header by its names, then yield the data rows keyed by record key, skipping blan
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 from openpyxl.utils import get_column_letter
 
@@ -227,3 +229,16 @@ def _chain(first: list[tuple[int, tuple[Any, ...]]], rest: Iterator[tuple[int, t
            ) -> Iterator[tuple[int, tuple[Any, ...]]]:
     yield from first
     yield from rest
+
+
+def in_memory(source: str | Path | IO[bytes]) -> IO[bytes]:
+    """Return a workbook file's bytes in memory (a stream is returned as it is).
+
+    openpyxl's read-only mode keeps each sheet's part of the zip open while its rows are
+    read; a refusal raised mid-sheet leaves that part referenced from the traceback, and an
+    opened file would stay open until garbage collection. Uploads are capped in size
+    (ADMIN_IMPORT_MAX_BYTES), so holding one in memory costs little.
+    """
+    if isinstance(source, (str, Path)):
+        return io.BytesIO(Path(source).read_bytes())
+    return source
