@@ -14,6 +14,10 @@ from service import leases, scheduler
 from service.extensions import db
 from service.models import Lease
 from service.scheduler_leader import Leadership
+from testkit.clock import needs_real_timed_waits
+
+# The lease keeper renews from a thread that sleeps in timed waits.
+pytestmark = needs_real_timed_waits
 
 T0 = datetime(2026, 12, 1, 2, 0)
 

@@ -22,10 +22,12 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import ReminderStep
+from testkit.clock import needs_real_timed_waits
 from tests.reminder_helpers import controlled_clock, started_at
 from tests.test_scheduler_restart import SchedulerProcess, count
 
-pytestmark = pytest.mark.slow  # scheduler processes started and killed
+# Scheduler processes started and killed; their APScheduler sleeps in timed lock waits.
+pytestmark = [pytest.mark.slow, needs_real_timed_waits]
 
 LEASE_SECONDS = 3
 JOB_LINE = re.compile(r"^(\S+ \S+) INFO 定时任务 (\S+) 完成", re.MULTILINE)
