@@ -84,10 +84,10 @@ def test_renames_need_the_checkbox(app: Flask, client: Any, admin: int, tmp_path
     assert (job.status, job.updated) == ("done", 5)
 
 
-def _left_running(app: Flask, minutes: int) -> int:
+def _left_running(app: Flask, minutes: int, uploader: int) -> int:
     with app.app_context():
         scope = db.session.scalars(db.select(Org).where(Org.name == COMMITTEE)).one()
-        job = import_jobs.create_job(MEMBERS, "r.xlsx", b"PK", user_id=1, scope=scope,
+        job = import_jobs.create_job(MEMBERS, "r.xlsx", b"PK", user_id=uploader, scope=scope,
                                      skip_invalid=False)
         db.session.flush()
         db.session.execute(update(ImportJob).where(ImportJob.id == job.id).values(
@@ -98,7 +98,7 @@ def _left_running(app: Flask, minutes: int) -> int:
 
 def test_a_job_a_dead_process_left_checking_fails_when_its_page_opens(
         app: Flask, client: Any, admin: int) -> None:
-    stale, fresh = _left_running(app, 45), _left_running(app, 5)
+    stale, fresh = _left_running(app, 45, admin), _left_running(app, 5, admin)
     sign_in(client, admin)
     page = client.get(f"/admin/imports/{stale}").get_data(as_text=True)
     assert "导入失败" in page and "导入已中断" in page
@@ -110,7 +110,7 @@ def test_a_job_a_dead_process_left_checking_fails_when_its_page_opens(
 
 def test_the_scheduler_fails_stale_jobs_after_a_restart(app: Flask, admin: int) -> None:
     assert any(j.func == "service.admin.import_jobs:fail_stale" for j in scheduler.JOBS)
-    stale = _left_running(app, 45)
+    stale = _left_running(app, 45, admin)
     with app.app_context():
         app.config["IMPORT_STALE_MINUTES"] = 60
         assert not run_unit(lambda: import_jobs.fail_stale(now_utc()))
