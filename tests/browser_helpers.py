@@ -71,6 +71,14 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+@pytest.fixture
+def served(app: Flask) -> Iterator[tuple[Flask, str]]:
+    """The test app behind a live server whose address is the public one in messages."""
+    with live_server(app) as base:
+        app.config["PUBLIC_BASE_URL"] = base
+        yield app, base
+
+
 @contextmanager
 def new_page(browser: Any, base: str, viewport: dict[str, int] | None = None,
              mobile: bool = True) -> Iterator[Any]:

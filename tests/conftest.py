@@ -20,7 +20,7 @@ from service.extensions import db
 from service.notify import transport
 from testkit.fakes.aliyun import FakeAliyunSms
 from testkit.fakes.wechat import FakeWeChat, wechat_config
-from tests.browser_helpers import browser  # noqa: F401  (one session Chromium for every module)
+from tests.browser_helpers import browser, served  # noqa: F401  (one definition for every module)
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_DATA_KEY = "dGVzdC1vbmx5LWRhdGEta2V5LTMyLWJ5dGVzLWxvbmc="  # 32 bytes, tests only

@@ -6,7 +6,6 @@ After each path the ledger must hold each piece of evidence exactly once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,7 +21,6 @@ from service.notify.dispatch import drain
 from service.notify.messages import compose
 from tests.browser_helpers import (
     fits_width,
-    live_server,
     new_page,
     requires_chromium,
     shot,
@@ -32,12 +30,6 @@ from tests.card_page_helpers import Carded, carded, count, current, expired_toke
 pytestmark = [pytest.mark.browser, requires_chromium]
 
 
-@pytest.fixture
-def served(app: Flask) -> Iterator[tuple[Flask, str]]:
-    """The test app behind a live server whose address is the public one in messages."""
-    with live_server(app) as base:
-        app.config["PUBLIC_BASE_URL"] = base
-        yield app, base
 
 
 def _sms_link(app: Flask, c: Carded) -> str:

@@ -3,7 +3,6 @@ old value beside the new, the 朗读 button shown with speech synthesis and hidd
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from service.campaign import workflow
 from service.extensions import db
 from tests.browser_helpers import (
     fits_width,
-    live_server,
     new_page,
     requires_chromium,
     shot,
@@ -23,11 +21,6 @@ from tests.card_page_helpers import carded, current
 pytestmark = [pytest.mark.browser, requires_chromium]
 
 
-@pytest.fixture
-def served(app: Flask) -> Iterator[tuple[Flask, str]]:
-    with live_server(app) as base:
-        app.config["PUBLIC_BASE_URL"] = base
-        yield app, base
 
 
 def test_reissued_card_at_360px(served: tuple[Flask, str], browser: Any) -> None:
